@@ -1,0 +1,8 @@
+module github.com/ginetd/ginetd
+
+go 1.26
+
+require (
+	github.com/rogpeppe/go-internal v1.16.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)

@@ -1,0 +1,239 @@
+package config
+
+import (
+	"net"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Socket types.
+const (
+	Stream = "stream"
+	Dgram  = "dgram"
+)
+
+// Normalized protocols (Service.Proto). inetd.conf's "tcp" and "udp" mean
+// IPv4, as in the BSD inetds; "tcp6"/"udp6" are IPv6 only (IPV6_V6ONLY);
+// "tcp46"/"udp46" are one IPv6 socket that also takes IPv4.
+const (
+	TCP4  = "tcp4"
+	TCP6  = "tcp6"
+	TCP46 = "tcp46"
+	UDP4  = "udp4"
+	UDP6  = "udp6"
+	UDP46 = "udp46"
+	Unix  = "unix"
+)
+
+// Dialects a Service can come from. The dialect decides defaults that differ
+// between inetd and xinetd, such as the child's environment.
+const (
+	DialectInetd  = "inetd"
+	DialectNetBSD = "netbsd"
+	DialectXinetd = "xinetd"
+)
+
+// Built-in service names (Service.Builtin).
+var Builtins = []string{"echo", "discard", "chargen", "daytime", "time", "tcpmux"}
+
+// IsBuiltin reports whether name is a built-in service.
+func IsBuiltin(name string) bool {
+	for _, b := range Builtins {
+		if b == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Rlimit is one resource limit applied to a child (setrlimit).
+type Rlimit struct {
+	Resource int    // syscall.RLIMIT_*
+	Cur, Max uint64 // RLIM_INFINITY is ^uint64(0)
+}
+
+// LogType is xinetd's log_type: to syslog or to a file.
+type LogType struct {
+	File     string // path when logging to a file
+	Facility string // syslog facility name, when File is empty
+	Level    string // syslog level name
+}
+
+// Cred is a resolved user identity for a child.
+type Cred struct {
+	Uid, Gid uint32
+	Groups   []uint32 // supplementary groups, as initgroups(3) would set them
+	Home     string
+}
+
+// Service is one configured service: one socket (or, for a tcpmux
+// sub-service, one name under the tcpmux built-in). Parsers fill the fields
+// they read and leave the others at their zero value; package loader then
+// resolves names (Port, Cred) and drops entries this host cannot serve.
+//
+// A Service is immutable once loaded: the supervisor swaps whole *Service
+// values at reload and never writes to one.
+type Service struct {
+	Pos     Pos    // where the entry starts
+	Dialect string // DialectInetd, DialectNetBSD or DialectXinetd
+
+	Name string // service name as written: "daytime", "17013", a unix path, an xinetd service name
+	ID   string // unique id (xinetd "id"); the loader defaults it to Name/Proto
+
+	SockType string // Stream or Dgram
+	Proto    string // TCP4 ... Unix
+	Host     string // bind address: "" for any, else an IP literal (or name the loader resolves)
+	PortName string // what names the port: a /etc/services name or a number ("" = Name)
+	Port     int    // resolved by the loader; 0 lets the kernel choose
+	Path     string // unix socket path (Proto == Unix)
+	V6Only   *bool  // xinetd v6only; nil = per Proto
+
+	Wait       bool
+	Builtin    string // one of Builtins, or "" for a program service
+	TCPMux     bool   // a tcpmux sub-service: "tcpmux/NAME" (Name is NAME)
+	TCPMuxPlus bool   // "tcpmux/+NAME": ginetd sends the "+" reply itself
+	Program    string // absolute path of the program
+	Args       []string
+
+	User  string
+	Group string
+	Cred  *Cred // resolved by the loader; nil = run as ginetd's own user
+
+	// Limits. Zero means "no limit" unless noted.
+	MaxRate          int // spawns per rate interval; 0 = the -R default; <0 = unlimited
+	MaxChild         int // concurrent children/instances (FreeBSD max-child, xinetd instances)
+	MaxConnPerIPMin  int // connections per source address per minute (FreeBSD, NetBSD ip_max)
+	MaxChildPerIP    int // concurrent children per source (FreeBSD max-child-per-ip, xinetd per_source)
+	AcceptMax        int // NetBSD "SOCKTYPE,N"
+	CPSRate          int // xinetd cps: connections per second ...
+	CPSPause         time.Duration
+	MaxLoad          float64       // xinetd max_load
+	DenyTime         time.Duration // xinetd deny_time for SENSOR services; <0 = FOREVER
+	Sensor           bool          // xinetd flags SENSOR
+	LimitMessage     string        // sent before closing a connection refused by a limit
+	MaxLifetime      time.Duration // SIGTERM the child's group after this long
+	KillGrace        time.Duration // then SIGKILL after this (0 = 5s)
+	OnlyFrom         []string      // xinetd only_from, raw tokens
+	NoAccess         []string      // xinetd no_access, raw tokens
+	AccessTimes      []string      // xinetd access_times, raw "hh:mm-hh:mm" tokens
+	Libwrap          string        // hosts_access daemon name (xinetd libwrap); "" = default
+	NoLibwrap        bool          // xinetd flags NOLIBWRAP: skip hosts.allow/deny
+	SocketActivation bool          // also pass the socket as fd 3 with LISTEN_FDS=1
+
+	// Environment. inetd services inherit ginetd's environment; xinetd
+	// services get exactly Env + PassEnv. Unwanted variables (LISTEN_*,
+	// NOTIFY_SOCKET, WATCHDOG_*) never reach a child either way.
+	InheritEnv bool
+	Env        []string // KEY=VALUE
+	PassEnv    []string // names taken from ginetd's environment
+
+	// Process attributes.
+	Umask      int // -1 = ginetd's own
+	Nice       int
+	Rlimits    []Rlimit
+	Chroot     string
+	NoNewPrivs bool
+	MemoryMax  string // cgroup v2 memory.max
+	CPUMax     string // cgroup v2 cpu.max
+	PidsMax    string // cgroup v2 pids.max
+
+	// Socket options.
+	Reuse     bool
+	NoDelay   bool
+	KeepAlive bool
+
+	// xinetd extras.
+	Banner        string // file sent to every client
+	BannerSuccess string
+	BannerFail    string
+	Redirect      string // host:port that ginetd proxies the connection to
+	LogType       *LogType
+	LogOnSuccess  []string // PID HOST USERID EXIT DURATION TRAFFIC
+	LogOnFailure  []string // HOST USERID ATTEMPT
+
+	// Front door (SPEC §12).
+	ProxyProtocol bool
+	ProxyTrusted  []string
+	TLSCert       string
+	TLSKey        string
+	TLSClientCA   string
+	TLSMinVersion string
+}
+
+// Stream reports whether the service uses a stream socket.
+func (s *Service) Stream() bool { return s.SockType == Stream }
+
+// Network returns the Go network name for the service's socket: "tcp4",
+// "tcp6", "tcp" (dual stack), "udp4", "udp6", "udp", "unix" or "unixgram".
+func (s *Service) Network() string {
+	switch s.Proto {
+	case TCP46:
+		return "tcp"
+	case UDP46:
+		return "udp"
+	case Unix:
+		if s.SockType == Dgram {
+			return "unixgram"
+		}
+		return "unix"
+	}
+	return s.Proto
+}
+
+// BindHost returns the address to bind: Host, or the wildcard address of
+// the service's family when Host is empty.
+func (s *Service) BindHost() string {
+	if s.Host != "" && s.Host != "*" {
+		return s.Host
+	}
+	switch s.Proto {
+	case TCP4, UDP4:
+		return "0.0.0.0"
+	case TCP6, UDP6, TCP46, UDP46:
+		return "::"
+	}
+	return ""
+}
+
+// Address returns the address the service binds, as "host:port" or the
+// unix socket path.
+func (s *Service) Address() string {
+	if s.Proto == Unix {
+		return s.Path
+	}
+	return net.JoinHostPort(s.BindHost(), strconv.Itoa(s.Port))
+}
+
+// Key returns the service's socket identity: protocol and bound address
+// (OpenBSD inetd's matchconf). Two services with the same key conflict; at
+// reload a service whose key is unchanged keeps its socket. Port-0
+// services never share a socket, so their key includes the service ID.
+func (s *Service) Key() string {
+	if s.TCPMux {
+		return "tcpmux/" + strings.ToUpper(s.Name)
+	}
+	if s.Proto == Unix {
+		return "unix-" + s.SockType + " " + s.Path
+	}
+	k := s.Proto + " " + s.Address()
+	if s.Port == 0 {
+		k += " " + s.ID
+	}
+	return k
+}
+
+// Label returns "name/proto", the prefix of every runtime message about the
+// service (inetd's "%s/%s").
+func (s *Service) Label() string {
+	if s.TCPMux {
+		return "tcpmux/" + s.Name
+	}
+	return s.Name + "/" + s.Proto
+}
+
+// Config is a validated set of services.
+type Config struct {
+	Files    []string
+	Services []*Service
+}
