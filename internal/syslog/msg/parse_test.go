@@ -1,0 +1,144 @@
+package msg
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+var now = MakeStamp(time.Date(2026, 11, 5, 7, 8, 9, 0, time.Local))
+
+func TestMakeStamp(t *testing.T) {
+	if got := now.String(); got != "Nov  5 07:08:09" {
+		t.Fatalf("MakeStamp = %q", got)
+	}
+}
+
+func TestParseLine(t *testing.T) {
+	host := []byte("me")
+	tests := []struct{ in, line string }{
+		// RFC 3164 as util-linux logger sends it, with and without HOSTNAME
+		{"<134>Nov 26 00:58:32 vm tg: hello world", "Nov 26 00:58:32 vm tg: hello world"},
+		{"<13>Nov 26 00:58:32 root: plain", "Nov 26 00:58:32 me root: plain"},
+		{"<13>Nov  6 00:58:32 prog[42]: with pid\n", "Nov  6 00:58:32 me prog[42]: with pid"},
+		{"<13>Nov 06 00:58:32 prog[42]:nospace", "Nov  6 00:58:32 me prog[42]: nospace"},
+		// Go's log/syslog
+		{"<30>2026-11-26T00:58:32Z gohost app[7]: from go\n", "Nov 26 00:58:32 gohost app[7]: from go"},
+		// RFC 5424
+		{`<13>1 2026-11-26T00:58:32.478465+00:00 vm tg 6250 - [timeQuality tzKnown="1" isSynced="0"] hello5424`,
+			`Nov 26 00:58:32 vm tg[6250]: [timeQuality tzKnown="1" isSynced="0"] hello5424`},
+		{"<165>1 - - - - ID47 - \xEF\xBB\xBFbom", "Nov  5 07:08:09 me bom"},
+		{"<165>1 - host app - - -", "Nov  5 07:08:09 host app: "},
+		// malformed
+		{"no pri at all", "Nov  5 07:08:09 me no pri at all"},
+		{"<abc>x", "Nov  5 07:08:09 me <abc>x"},
+		{"<4102>Nov 26 00:58:32 t: illegal facility", "Nov 26 00:58:32 me t: illegal facility"},
+		{"<13>1 garbage", "Nov  5 07:08:09 me 1 garbage"},
+		{"<13>ctl\x01a\nb\x7f", "Nov  5 07:08:09 me ctl^Aa b^?"},
+		{"", "Nov  5 07:08:09 me "},
+		{"<13>", "Nov  5 07:08:09 me "},
+		{"<13>Nov 26 00:58:32 ", "Nov 26 00:58:32 me "},
+	}
+	for _, tt := range tests {
+		m := Parse([]byte(tt.in), now)
+		if got := string(AppendLine(nil, &m, host)); got != tt.line+"\n" {
+			t.Errorf("Parse(%q):\n got %q\nwant %q", tt.in, got, tt.line+"\n")
+		}
+	}
+}
+
+func TestParsePri(t *testing.T) {
+	tests := []struct {
+		in       string
+		fac, sev int
+	}{
+		{"<134>x", 16, 6}, {"<0>x", 0, 0}, {"<191>x", 23, 7}, {"<192>x", 1, 5},
+		{"x", 1, 5}, {"<>x", 1, 5}, {"<1234567>x", 1, 5}, {"<8>x", 1, 0},
+	}
+	for _, tt := range tests {
+		m := Parse([]byte(tt.in), now)
+		if m.Facility() != tt.fac || m.Severity() != tt.sev {
+			t.Errorf("Parse(%q) = %d.%d, want %d.%d", tt.in, m.Facility(), m.Severity(), tt.fac, tt.sev)
+		}
+	}
+}
+
+func TestForward(t *testing.T) {
+	m := Parse([]byte("<134>Nov 26 00:58:32 tg[1]: hi"), now)
+	if got := string(AppendForward(nil, &m, []byte("me"))); got != "<134>Nov 26 00:58:32 me tg[1]: hi" {
+		t.Fatalf("AppendForward = %q", got)
+	}
+	back := Parse(AppendForward(nil, &m, []byte("me")), now)
+	if string(back.Host) != "me" || string(back.Tag) != "tg" || back.Pri != 134 {
+		t.Fatalf("forwarded message parses back as %+v", back)
+	}
+}
+
+func TestRepeatedAndTruncated(t *testing.T) {
+	if got := string(AppendRepeated(nil, now, []byte("me"), 3)); got != "Nov  5 07:08:09 me last message repeated 3 times\n" {
+		t.Fatalf("AppendRepeated = %q", got)
+	}
+	m := Parse([]byte("<13>x: "+strings.Repeat("a", 3)), now)
+	m.Truncated = 9000
+	if got := string(AppendLine(nil, &m, []byte("me"))); !strings.HasSuffix(got, "aaa [truncated: datagram of 9000 bytes]\n") {
+		t.Fatalf("truncated line = %q", got)
+	}
+}
+
+func TestParseKmsg(t *testing.T) {
+	tests := []struct{ in, line string }{
+		{"6,1234,5678,-;usb 1-1: new device\n SUBSYSTEM=usb\n", "Nov  5 07:08:09 me kernel: usb 1-1: new device"},
+		{"14,1,2,-;userspace wrote this", "Nov  5 07:08:09 me kernel: userspace wrote this"},
+		{"garbage", "Nov  5 07:08:09 me kernel: garbage"},
+	}
+	for _, tt := range tests {
+		m := ParseKmsg([]byte(tt.in), now)
+		if m.Facility() != Kern {
+			t.Errorf("ParseKmsg(%q) facility %d", tt.in, m.Facility())
+		}
+		if got := string(AppendLine(nil, &m, []byte("me"))); got != tt.line+"\n" {
+			t.Errorf("ParseKmsg(%q) = %q", tt.in, got)
+		}
+	}
+	if m := ParseKmsg([]byte("3,1,2,-;x"), now); m.Severity() != Err {
+		t.Errorf("severity %d", m.Severity())
+	}
+}
+
+func TestEqual(t *testing.T) {
+	a := Parse([]byte("<13>Nov 26 00:58:32 t: same"), now)
+	b := Parse([]byte("<14>Nov 26 00:59:00 t: same"), now)
+	c := Parse([]byte("<13>Nov 26 00:58:32 t: other"), now)
+	if !Equal(&a, &b) || Equal(&a, &c) {
+		t.Fatal("Equal")
+	}
+}
+
+func TestNames(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		n    int
+		ok   bool
+	}{{"local7", 23, true}, {"security", 4, true}, {"23", 23, true}, {"24", 0, false}, {"bom", 0, false}, {"512", 0, false}} {
+		n, ok := LookupFacility(tt.name)
+		if n != tt.n || ok != tt.ok {
+			t.Errorf("LookupFacility(%q) = %d, %v", tt.name, n, ok)
+		}
+	}
+	if n, ok := LookupSeverity("8"); ok {
+		t.Errorf("LookupSeverity(8) = %d", n)
+	}
+	if n, _ := LookupSeverity("warn"); n != Warning {
+		t.Errorf("warn = %d", n)
+	}
+}
+
+func BenchmarkParseFormat3164(b *testing.B) {
+	in := []byte("<134>Nov 26 00:58:32 syslogload[1234]: s=1 n=12345 xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx")
+	host := []byte("host")
+	var out []byte
+	for b.Loop() {
+		m := Parse(in, now)
+		out = AppendLine(out[:0], &m, host)
+	}
+}
