@@ -1,0 +1,209 @@
+package supervisor
+
+import (
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"net/netip"
+
+	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/listen"
+	"github.com/ginetd/ginetd/internal/spawn"
+)
+
+// Diff is what an Apply changed, by service label.
+type Diff struct {
+	Added, Removed, Changed []string
+}
+
+// Apply makes cfg the running configuration, as a whole: a service whose
+// key (protocol and address) is unchanged keeps its socket and takes its
+// new settings for the next client; a new service gets its socket before
+// any removed one is closed; a removed service's socket closes; running
+// children are never touched. A socket that cannot be bound does not fail
+// Apply: the service retries with back-off.
+func (s *Supervisor) Apply(cfg *config.Config) (Diff, error) {
+	var d Diff
+	if !s.call(func(s *Supervisor) { d = s.apply(cfg) }) {
+		return d, ErrStopped
+	}
+	return d, nil
+}
+
+func (s *Supervisor) apply(cfg *config.Config) Diff {
+	var d Diff
+	next := make(map[string]*service, len(cfg.Services))
+	var subs []*config.Service
+	for _, c := range cfg.Services {
+		if c.TCPMux {
+			subs = append(subs, c)
+			continue
+		}
+		key := c.Key()
+		if old, ok := s.services[key]; ok {
+			if !sameSettings(old.cfg, c) {
+				d.Changed = append(d.Changed, c.Label())
+			}
+			s.update(old, c)
+			next[key] = old
+			continue
+		}
+		svc := &service{key: key, cfg: c}
+		s.configure(svc)
+		next[key] = svc
+		d.Added = append(d.Added, c.Label())
+		s.open(svc)
+	}
+	for key, old := range s.services {
+		if _, ok := next[key]; !ok {
+			d.Removed = append(d.Removed, old.label())
+			s.closeService(old)
+			s.log.Info("remove", "svc", old.label())
+		}
+	}
+	s.services = next
+	s.linkTCPMux(subs)
+	s.udpPorts = s.udpPorts[:0]
+	for _, svc := range next {
+		if svc.cfg.Builtin != "" && !svc.cfg.Stream() && svc.sock != nil && svc.sock.Addr.IsValid() {
+			s.udpPorts = append(s.udpPorts, svc.sock.Addr.Port())
+		}
+	}
+	sort.Strings(d.Added)
+	sort.Strings(d.Removed)
+	sort.Strings(d.Changed)
+	return d
+}
+
+// configure derives the per-service values computed once per load.
+func (s *Supervisor) configure(svc *service) {
+	c := svc.cfg
+	svc.env = spawn.BaseEnv(c.InheritEnv, c.Env, c.PassEnv)
+	svc.extra = &spawn.Extra{Umask: c.Umask, Nice: c.Nice, Rlimits: c.Rlimits, NoNewPrivs: c.NoNewPrivs, Chroot: c.Chroot, ListenPID: c.SocketActivation}
+	if !svc.extra.Needed() {
+		svc.extra = nil
+	}
+	rate := c.MaxRate
+	if rate == 0 {
+		rate = s.opts.DefaultRate
+	}
+	if svc.rate == nil || svc.rate.max != rate {
+		svc.rate = newWindow(rate, s.opts.RateInterval)
+	}
+	if svc.perIP == nil {
+		svc.perIP = make(map[netip.Addr]int)
+		svc.ipRate = make(map[netip.Addr]*window)
+	}
+}
+
+// update swaps in the new settings of a service whose socket stays.
+func (s *Supervisor) update(svc *service, c *config.Service) {
+	oldWait := svc.cfg.Wait
+	svc.cfg = c
+	s.configure(svc)
+	if svc.sock == nil {
+		return
+	}
+	if oldWait != c.Wait {
+		svc.sock.SetNonblock(!c.Wait)
+	}
+	if svc.state == Listening || svc.state == Full || svc.state == Waiting {
+		s.resume(svc)
+	}
+}
+
+// open binds svc's socket, or schedules a retry.
+func (s *Supervisor) open(svc *service) {
+	var sock *listen.Socket
+	var err error
+	if in, ok := s.opts.Inherited[svc.key]; ok {
+		sock = in
+		delete(s.opts.Inherited, svc.key)
+	} else {
+		sock, err = listen.Open(svc.cfg)
+	}
+	if err != nil {
+		s.bindFailed(svc, err)
+		return
+	}
+	svc.sock = sock
+	svc.retryDelay = 0
+	svc.lastErr = ""
+	sock.SetNonblock(!svc.cfg.Wait)
+	s.log.Info("listen", "svc", svc.label(), "addr", sock.String())
+	s.resume(svc)
+}
+
+const (
+	firstRetry = time.Second
+	maxRetry   = time.Minute
+)
+
+// bindFailed logs a bind failure (once per distinct error) and retries
+// with exponential back-off: 1 s, 2 s, 4 s ... 1 min.
+func (s *Supervisor) bindFailed(svc *service, err error) {
+	msg := err.Error()
+	if svc.retryDelay == 0 {
+		svc.retryDelay = firstRetry
+	} else if svc.retryDelay < maxRetry {
+		svc.retryDelay *= 2
+		if svc.retryDelay > maxRetry {
+			svc.retryDelay = maxRetry
+		}
+	}
+	if msg != svc.lastErr {
+		s.log.Error("bind-failed", "svc", svc.label(), "addr", svc.cfg.Address(), "err", msg, "retry", svc.retryDelay)
+		svc.lastErr = msg
+	}
+	svc.state = BindRetry
+	gen := svc.gen
+	s.after(time.Now().Add(svc.retryDelay), func() {
+		if svc.gen == gen && svc.state == BindRetry && s.services[svc.key] == svc {
+			s.open(svc)
+		}
+	})
+}
+
+// linkTCPMux gives each tcpmux built-in service the table of sub-services.
+func (s *Supervisor) linkTCPMux(subs []*config.Service) {
+	table := make(map[string]*service, len(subs))
+	for _, c := range subs {
+		svc := &service{key: c.Key(), cfg: c}
+		if old := s.findSub(c.Key()); old != nil {
+			old.cfg = c
+			svc = old
+		}
+		s.configure(svc)
+		svc.state = Listening
+		table[strings.ToUpper(c.Name)] = svc
+	}
+	for _, svc := range s.services {
+		if svc.cfg.Builtin == "tcpmux" {
+			svc.tcpmux = table
+		}
+	}
+}
+
+func (s *Supervisor) findSub(key string) *service {
+	for _, svc := range s.services {
+		for _, sub := range svc.tcpmux {
+			if sub.key == key {
+				return sub
+			}
+		}
+	}
+	return nil
+}
+
+// sameSettings reports whether two configurations of one key are equal in
+// what a reload log should call a change.
+func sameSettings(a, b *config.Service) bool {
+	return a.Wait == b.Wait && a.Builtin == b.Builtin && a.Program == b.Program &&
+		slices.Equal(a.Args, b.Args) && a.User == b.User && a.Group == b.Group &&
+		a.MaxRate == b.MaxRate && a.MaxChild == b.MaxChild &&
+		a.MaxChildPerIP == b.MaxChildPerIP && a.MaxConnPerIPMin == b.MaxConnPerIPMin &&
+		slices.Equal(a.Env, b.Env) && slices.Equal(a.OnlyFrom, b.OnlyFrom) &&
+		slices.Equal(a.NoAccess, b.NoAccess)
+}

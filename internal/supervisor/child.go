@@ -1,0 +1,209 @@
+package supervisor
+
+import (
+	"net/netip"
+	"strconv"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/listen"
+	"github.com/ginetd/ginetd/internal/spawn"
+)
+
+// child is a running process started for a service.
+type child struct {
+	pid   int
+	pidfd int
+	svc   *service
+	peer  netip.AddrPort
+	start time.Time
+}
+
+// spawnConn starts a nowait child on the accepted connection fd and closes
+// ginetd's copy of it.
+func (s *Supervisor) spawnConn(svc *service, fd int, peer netip.AddrPort) {
+	local := svc.sock.Addr
+	if !local.IsValid() || local.Addr().IsUnspecified() {
+		if sa, err := unix.Getsockname(fd); err == nil {
+			local = listen.AddrPort(sa)
+		}
+	}
+	s.spawn(svc, fd, peer, local)
+	unix.Close(fd)
+}
+
+// spawnWait starts a wait service's child on the service socket itself and
+// stops polling the socket until the child exits. The datagram or
+// connection that woke the loop is left for the child.
+func (s *Supervisor) spawnWait(svc *service) {
+	now := time.Now()
+	if !svc.rate.allow(now) {
+		s.looping(svc, now)
+		return
+	}
+	var peer netip.AddrPort
+	if !svc.stream() {
+		// Learn the sender without consuming the datagram.
+		if _, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT); err == nil {
+			peer = listen.AddrPort(sa)
+		}
+	}
+	svc.accepted++
+	if !s.spawn(svc, svc.sock.FD, peer, svc.sock.Addr) {
+		// Consume what woke us, or the socket stays readable and the
+		// loop would spin on a service that cannot start.
+		if svc.stream() {
+			if fd, _, err := unix.Accept4(svc.sock.FD, unix.SOCK_CLOEXEC|unix.SOCK_NONBLOCK); err == nil {
+				unix.Close(fd)
+			}
+		} else {
+			unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
+		}
+	}
+}
+
+// dgramNowait starts one child per datagram, as udpsvd does: the child gets
+// the service socket connected to the sender, with the datagram still
+// queued on it, and the service continues on a fresh socket bound to the
+// same address.
+func (s *Supervisor) dgramNowait(svc *service) {
+	now := time.Now()
+	if !svc.rate.allow(now) {
+		s.looping(svc, now)
+		return
+	}
+	_, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	if err != nil {
+		return
+	}
+	peer := listen.AddrPort(sa)
+	fresh, err := listen.Open(svc.cfg)
+	if err != nil {
+		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
+		unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
+		return
+	}
+	fresh.SetNonblock(true)
+	old := svc.sock
+	s.setPolled(svc, false)
+	svc.sock = fresh
+	s.setPolled(svc, true)
+	if err := unix.Connect(old.FD, sa); err != nil {
+		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
+	} else {
+		old.SetNonblock(false)
+		svc.accepted++
+		s.spawn(svc, old.FD, peer, old.Addr)
+	}
+	old.Path = "" // the path belongs to the fresh socket
+	old.Close()
+}
+
+// spawn starts svc's program with fd as its fds 0, 1 and 2, registers the
+// child and logs it. It reports whether the child started.
+func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort) bool {
+	c := svc.cfg
+	files := []int{fd, fd, fd}
+	env := s.childEnv(svc, peer, local)
+	if c.SocketActivation {
+		files = append(files, fd)
+		env = append(env, "LISTEN_FDS=1", "LISTEN_FDNAMES="+c.Name)
+	}
+	ch, err := spawn.Start(&spawn.Spec{
+		Path:  c.Program,
+		Argv:  c.Args,
+		Env:   env,
+		Files: files,
+		Cred:  c.Cred,
+		Extra: svc.extra,
+	})
+	if err != nil {
+		svc.failed++
+		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
+		return false
+	}
+	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, svc: svc, peer: peer, start: time.Now()}
+	s.children[ch.Pid] = cd
+	if ch.PidFD >= 0 {
+		s.watchFD(ch.PidFD, watch{child: cd})
+	} else if !s.noPidfd {
+		s.noPidfd = true
+		s.pollChildren()
+	}
+	s.acquire(svc, peer.Addr())
+	s.log.Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
+	return true
+}
+
+// childEnv is the service's base environment plus the peer in every
+// naming family in use (SPEC §6).
+func (s *Supervisor) childEnv(svc *service, peer, local netip.AddrPort) []string {
+	env := make([]string, len(svc.env), len(svc.env)+10)
+	copy(env, svc.env)
+	proto := "TCP"
+	switch {
+	case svc.cfg.Proto == config.Unix:
+		return append(env, "PROTO=UNIX")
+	case !svc.stream():
+		proto = "UDP"
+	}
+	env = append(env, "PROTO="+proto)
+	if local.IsValid() {
+		env = append(env,
+			proto+"LOCALIP="+local.Addr().Unmap().String(),
+			proto+"LOCALPORT="+strconv.Itoa(int(local.Port())))
+	}
+	if peer.IsValid() {
+		ip, port := peer.Addr().Unmap().String(), strconv.Itoa(int(peer.Port()))
+		env = append(env,
+			proto+"REMOTEIP="+ip, proto+"REMOTEPORT="+port,
+			"REMOTE_ADDR="+ip, "REMOTE_PORT="+port, "REMOTE_HOST="+ip)
+	}
+	return env
+}
+
+// childExited handles a readable pidfd: collect the status and free the
+// child's slot.
+func (s *Supervisor) childExited(c *child) {
+	st, err := spawn.Reap(c.pid)
+	if err == spawn.ErrNotExited {
+		return
+	}
+	s.unwatchFD(c.pidfd)
+	unix.Close(c.pidfd)
+	c.pidfd = -1
+	s.ended(c, st)
+}
+
+// ended logs a reaped child and releases its slot.
+func (s *Supervisor) ended(c *child, st spawn.Status) {
+	delete(s.children, c.pid)
+	dur := time.Since(c.start)
+	if st.Success() {
+		s.log.Info("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
+	} else {
+		s.log.Warn("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
+	}
+	s.release(c.svc, c.peer.Addr())
+}
+
+// pollChildren reaps without pidfds (old kernels): every 50 ms while
+// children run.
+func (s *Supervisor) pollChildren() {
+	for {
+		pid, st := spawn.ReapAny()
+		if pid == 0 {
+			break
+		}
+		if c, ok := s.children[pid]; ok {
+			s.ended(c, st)
+		}
+	}
+	if len(s.children) > 0 {
+		s.after(time.Now().Add(50*time.Millisecond), s.pollChildren)
+	} else {
+		s.noPidfd = false
+	}
+}

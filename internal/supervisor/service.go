@@ -1,0 +1,105 @@
+package supervisor
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/listen"
+	"github.com/ginetd/ginetd/internal/spawn"
+)
+
+// State is what a service is doing, as status shows it.
+type State string
+
+// Service states.
+const (
+	Listening State = "listening" // polled for clients
+	Waiting   State = "waiting"   // a wait service's child has the socket
+	Full      State = "full"      // at its instance limit: the backlog holds new clients
+	Looping   State = "looping"   // spawn rate exceeded: paused until the window allows
+	BindRetry State = "bind-retry"
+	Paused    State = "paused" // out of file descriptors: accepting resumes shortly
+	Closed    State = "closed"
+)
+
+// service is the runtime side of one configured service. Only the loop
+// touches it. cfg is swapped whole at reload, never modified.
+type service struct {
+	cfg   *config.Service
+	key   string
+	sock  *listen.Socket
+	state State
+	polled bool // sock is in the epoll set
+
+	env      []string // base environment, computed at apply
+	extra    *spawn.Extra
+	rate     *window
+	instances int
+	perIP    map[netip.Addr]int
+	ipRate   map[netip.Addr]*window
+
+	// Bind retry back-off.
+	retryDelay time.Duration
+	retryGen   int
+	lastErr    string
+
+	// Accept back-off after EMFILE/ENFILE.
+	pauseDelay time.Duration
+
+	// Counters for status and metrics.
+	accepted, refused, failed uint64
+
+	gen  int // bumps when the service is closed; stale timers check it
+	tcpmux map[string]*service // for the tcpmux built-in: its sub-services
+}
+
+func (svc *service) label() string { return svc.cfg.Label() }
+
+// stream reports whether the service's socket is a listening socket.
+func (svc *service) stream() bool { return svc.cfg.Stream() }
+
+// setPolled adds or removes the socket from the epoll set.
+func (s *Supervisor) setPolled(svc *service, on bool) {
+	if svc.sock == nil || svc.polled == on {
+		return
+	}
+	if on {
+		s.watchFD(svc.sock.FD, watch{svc: svc})
+	} else {
+		s.unwatchFD(svc.sock.FD)
+	}
+	svc.polled = on
+}
+
+// setState moves svc to st, polling its socket only when Listening.
+func (s *Supervisor) setState(svc *service, st State) {
+	svc.state = st
+	s.setPolled(svc, st == Listening)
+}
+
+// resume returns svc to Listening unless something still holds it back.
+func (s *Supervisor) resume(svc *service) {
+	if svc.sock == nil || svc.state == Closed {
+		return
+	}
+	switch {
+	case svc.cfg.Wait && svc.instances > 0:
+		s.setState(svc, Waiting)
+	case svc.cfg.MaxChild > 0 && svc.instances >= svc.cfg.MaxChild:
+		s.setState(svc, Full)
+	default:
+		s.setState(svc, Listening)
+	}
+}
+
+// closeService stops polling and closes the socket. Children keep running.
+func (s *Supervisor) closeService(svc *service) {
+	s.setPolled(svc, false)
+	if svc.sock != nil {
+		svc.sock.Close()
+		svc.sock = nil
+	}
+	svc.state = Closed
+	svc.gen++
+}

@@ -1,0 +1,253 @@
+package supervisor
+
+import (
+	"container/heap"
+	"errors"
+	"log/slog"
+	"net/netip"
+	"os"
+	"runtime"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/listen"
+)
+
+// Options configure a Supervisor.
+type Options struct {
+	Log          *slog.Logger
+	DefaultRate  int           // spawns per RateInterval for services without .MAX (-R)
+	RateInterval time.Duration // the interval of every spawn rate (default 1m)
+	Idle         time.Duration // idle deadline of streaming built-ins (default 5m)
+	// Inherited sockets by service key (binary upgrade, socket activation):
+	// Apply uses one instead of opening a new socket, and owns it from then.
+	Inherited map[string]*listen.Socket
+}
+
+// Supervisor is the event loop and the state it owns. Its methods other
+// than Run are safe to call from any goroutine.
+type Supervisor struct {
+	opts Options
+	log  *slog.Logger
+	p    *poller
+
+	// Owned by the loop goroutine.
+	services map[string]*service // by config key
+	watches  map[int]watch       // by fd
+	children map[int]*child      // by pid
+	timers   timerHeap
+	running  int // running children and built-in instances, all services
+	noPidfd  bool
+	udpPorts []uint16
+	buf      []byte
+	out      []byte
+	stopping bool
+
+	events chan event // from other goroutines to the loop
+	done   chan struct{}
+}
+
+// New creates a Supervisor; call Run to start its loop.
+func New(opts Options) (*Supervisor, error) {
+	if opts.Log == nil {
+		opts.Log = slog.Default()
+	}
+	if opts.RateInterval <= 0 {
+		opts.RateInterval = time.Minute
+	}
+	if opts.DefaultRate == 0 {
+		opts.DefaultRate = 256
+	}
+	if opts.Idle <= 0 {
+		opts.Idle = 5 * time.Minute
+	}
+	p, err := newPoller()
+	if err != nil {
+		return nil, err
+	}
+	return &Supervisor{
+		opts:     opts,
+		log:      opts.Log,
+		p:        p,
+		services: make(map[string]*service),
+		watches:  make(map[int]watch),
+		children: make(map[int]*child),
+		buf:      make([]byte, 65536),
+		events:   make(chan event, 1024),
+		done:     make(chan struct{}),
+	}, nil
+}
+
+// event is something another goroutine asks the loop to do.
+type event func(s *Supervisor)
+
+// send queues ev for the loop and wakes it. It returns false once the loop
+// has stopped.
+func (s *Supervisor) send(ev event) bool {
+	select {
+	case s.events <- ev:
+		s.p.poke()
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// call runs f on the loop and waits for it.
+func (s *Supervisor) call(f func(s *Supervisor)) bool {
+	fin := make(chan struct{})
+	if !s.send(func(s *Supervisor) { f(s); close(fin) }) {
+		return false
+	}
+	select {
+	case <-fin:
+		return true
+	case <-s.done:
+		return false
+	}
+}
+
+// ErrStopped is returned by requests made after the loop stopped.
+var ErrStopped = errors.New("supervisor stopped")
+
+// watch says what a descriptor in the epoll set is.
+type watch struct {
+	svc   *service
+	child *child
+}
+
+// Run runs the event loop on the calling goroutine, locked to its OS
+// thread, until Stop. It closes every service socket before returning;
+// running children are left alone.
+func (s *Supervisor) Run() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	defer close(s.done)
+	defer s.p.close()
+	evs := make([]unix.EpollEvent, 64)
+	for !s.stopping {
+		n := s.p.wait(evs, s.timeout())
+		for i := 0; i < n; i++ {
+			fd := int(evs[i].Fd)
+			if fd == s.p.wake {
+				s.p.drain()
+				s.drainEvents()
+				continue
+			}
+			w, ok := s.watches[fd]
+			if !ok {
+				continue
+			}
+			if w.child != nil {
+				s.childExited(w.child)
+			} else {
+				s.ready(w.svc)
+			}
+		}
+		s.runTimers(time.Now())
+	}
+	s.shutdown()
+}
+
+func (s *Supervisor) drainEvents() {
+	for {
+		select {
+		case ev := <-s.events:
+			ev(s)
+		default:
+			return
+		}
+	}
+}
+
+// Stop makes Run close every socket and return; it waits for that.
+func (s *Supervisor) Stop() {
+	s.send(func(s *Supervisor) { s.stopping = true })
+	<-s.done
+}
+
+// Done is closed when Run has returned.
+func (s *Supervisor) Done() <-chan struct{} { return s.done }
+
+func (s *Supervisor) shutdown() {
+	for _, svc := range s.services {
+		s.closeService(svc)
+	}
+	for _, c := range s.children {
+		if c.pidfd >= 0 {
+			unix.Close(c.pidfd)
+		}
+	}
+	s.log.Info("stop", "children", len(s.children))
+}
+
+// watchFD adds fd to the epoll set.
+func (s *Supervisor) watchFD(fd int, w watch) {
+	if err := s.p.add(fd); err != nil {
+		s.log.Error("epoll", "fd", fd, "err", err)
+		return
+	}
+	s.watches[fd] = w
+}
+
+func (s *Supervisor) unwatchFD(fd int) {
+	if _, ok := s.watches[fd]; ok {
+		s.p.del(fd)
+		delete(s.watches, fd)
+	}
+}
+
+// Timers.
+
+type timer struct {
+	at time.Time
+	f  func()
+	id *int // cancellation: *id == 0 means cancelled
+}
+
+type timerHeap []*timer
+
+func (h timerHeap) Len() int           { return len(h) }
+func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
+func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
+func (h *timerHeap) Push(x any)        { *h = append(*h, x.(*timer)) }
+func (h *timerHeap) Pop() any {
+	old := *h
+	t := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return t
+}
+
+// after runs f on the loop at time at.
+func (s *Supervisor) after(at time.Time, f func()) {
+	heap.Push(&s.timers, &timer{at: at, f: f})
+}
+
+func (s *Supervisor) timeout() int {
+	if len(s.timers) == 0 {
+		return -1
+	}
+	d := time.Until(s.timers[0].at)
+	if d <= 0 {
+		return 0
+	}
+	return int((d + time.Millisecond - 1) / time.Millisecond)
+}
+
+func (s *Supervisor) runTimers(now time.Time) {
+	for len(s.timers) > 0 && !s.timers[0].at.After(now) {
+		t := heap.Pop(&s.timers).(*timer)
+		t.f()
+	}
+}
+
+// pid is ginetd's own pid, for log lines.
+var pid = os.Getpid()
+
+func addrString(ap netip.AddrPort) string {
+	if !ap.IsValid() {
+		return "-"
+	}
+	return ap.String()
+}
