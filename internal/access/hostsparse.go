@@ -1,0 +1,311 @@
+package access
+
+import (
+	"bytes"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/ginetd/ginetd/internal/config"
+)
+
+// hostsRule is one rule of hosts.allow or hosts.deny.
+type hostsRule struct {
+	where   string // "FILE:LINE", for the log
+	daemons patList
+	clients patList
+	verdict int8 // 0: the file decides; verdictAllow or verdictDeny from an option
+}
+
+const (
+	verdictAllow int8 = 1
+	verdictDeny  int8 = -1
+)
+
+// tcpd separates list items with these.
+const listSep = ", \t\r\n"
+
+// parseHosts reads one hosts_access(5) file. Lines that tcpd would skip
+// (no ':' separator) are skipped and reported; the rest are kept even when a
+// problem is reported for them, with the meaning tcpd gives them.
+func parseHosts(file string, src []byte) ([]hostsRule, config.Problems) {
+	var rules []hostsRule
+	var probs config.Problems
+	lineNo := 0
+	for len(src) > 0 {
+		// Join backslash-continued lines, as tcpd's xgets does: the
+		// backslash and the newline vanish.
+		var line []byte
+		start := lineNo + 1
+		for len(src) > 0 {
+			i := bytes.IndexByte(src, '\n')
+			var phys []byte
+			if i < 0 {
+				phys, src = src, nil
+			} else {
+				phys, src = src[:i], src[i+1:]
+			}
+			lineNo++
+			phys = bytes.TrimSuffix(phys, []byte("\r"))
+			if n := len(phys); n > 0 && phys[n-1] == '\\' {
+				line = append(line, phys[:n-1]...)
+				continue
+			}
+			line = append(line, phys...)
+			break
+		}
+		text := strings.TrimLeft(string(line), " \t")
+		if text == "" || text[0] == '#' || strings.Trim(text, " \t\r\n") == "" {
+			continue
+		}
+		pos := config.Pos{File: file, Line: start}
+		r, ok := parseRule(pos, text, &probs)
+		if ok {
+			rules = append(rules, r)
+		}
+	}
+	return rules, probs
+}
+
+func parseRule(pos config.Pos, text string, probs *config.Problems) (hostsRule, bool) {
+	daemons, rest, ok := splitField(text)
+	if !ok {
+		probs.Errorf(pos, "missing ':' separator")
+		return hostsRule{}, false
+	}
+	clients, opts, hasOpts := splitField(rest)
+	if !hasOpts {
+		clients = rest
+	}
+	r := hostsRule{where: pos.String()}
+	r.daemons = parseList(pos, daemons, true, probs)
+	r.clients = parseList(pos, clients, false, probs)
+	if len(r.daemons.pats) == 0 {
+		probs.Warnf(pos, "empty daemon list: the rule matches nothing")
+	}
+	if len(r.clients.pats) == 0 {
+		probs.Warnf(pos, "empty client list: the rule matches nothing")
+	}
+	if hasOpts {
+		r.verdict = parseOptions(pos, opts, probs)
+	}
+	return r, true
+}
+
+// splitField cuts s at the first ':' outside brackets (IPv6 addresses).
+func splitField(s string) (head, rest string, ok bool) {
+	depth := 0
+	for i := 0; i < len(s); i++ {
+		switch s[i] {
+		case '[':
+			depth++
+		case ']':
+			if depth > 0 {
+				depth--
+			}
+		case ':':
+			if depth == 0 {
+				return s[:i], s[i+1:], true
+			}
+		}
+	}
+	return s, "", false
+}
+
+// parseList compiles a daemon or client list with EXCEPT.
+func parseList(pos config.Pos, s string, daemon bool, probs *config.Problems) patList {
+	var head patList
+	cur := &head
+	for _, tok := range strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune(listSep, r) }) {
+		if strings.EqualFold(tok, "EXCEPT") {
+			cur.except = &patList{}
+			cur = cur.except
+			continue
+		}
+		var p pattern
+		if daemon {
+			p = parseDaemonPat(pos, tok, probs)
+		} else {
+			p = parseClientPat(pos, tok, probs)
+		}
+		cur.pats = append(cur.pats, p)
+	}
+	return head
+}
+
+func parseDaemonPat(pos config.Pos, tok string, probs *config.Problems) pattern {
+	var p pattern
+	if i := strings.IndexByte(tok[1:], '@'); i >= 0 {
+		host := parseClientPat(pos, tok[i+2:], probs)
+		p.local = &host
+		tok = tok[:i+1]
+	}
+	switch {
+	case strings.EqualFold(tok, "ALL"), strings.EqualFold(tok, "KNOWN"):
+		p.kind = patAll
+	case strings.ContainsAny(tok, "*?"):
+		p.kind, p.word = patGlob, strings.ToLower(tok)
+	default:
+		p.kind, p.word = patWord, strings.ToLower(tok)
+	}
+	return p
+}
+
+// parseClientPat compiles a client pattern for a client whose host name is
+// unknown (ginetd does no DNS), as tcpd's host_match treats it.
+func parseClientPat(pos config.Pos, tok string, probs *config.Problems) pattern {
+	if tok[0] != '@' {
+		if i := strings.IndexByte(tok[1:], '@'); i >= 0 {
+			user := tok[:i+1]
+			p := parseClientPat(pos, tok[i+2:], probs)
+			p.user = -1
+			if stringMatch(user, "unknown") {
+				p.user = 1
+			}
+			return p
+		}
+	}
+	never := pattern{kind: patNever}
+	switch {
+	case tok[0] == '@':
+		probs.Warnf(pos, "%s: NIS netgroups are not supported; the pattern matches nothing", tok)
+		return never
+	case strings.EqualFold(tok, "KNOWN"), strings.EqualFold(tok, "LOCAL"), strings.EqualFold(tok, "PARANOID"):
+		return never // host names are never known
+	case tok[0] == '/':
+		probs.Warnf(pos, "%s: file patterns are not supported; the pattern matches nothing", tok)
+		return never
+	case tok[0] == '[':
+		return parseBracket(pos, tok, probs)
+	case strings.Contains(tok, "/"):
+		return parseNetMask(pos, tok, probs)
+	}
+	// tcpd: string_match(tok, address) || (NOT_INADDR(tok) && string_match(tok, hostname)),
+	// where the unknown host name is the word "unknown".
+	if notInAddr(tok) && stringMatch(tok, "unknown") {
+		return pattern{kind: patAll}
+	}
+	low := strings.ToLower(tok)
+	switch {
+	case strings.EqualFold(tok, "ALL"):
+		return pattern{kind: patAll}
+	case strings.ContainsAny(tok, "*?"):
+		return pattern{kind: patGlob, word: low}
+	case tok[0] == '.':
+		return pattern{kind: patGlob, word: "*" + low} // a suffix of the address text
+	case tok[len(tok)-1] == '.':
+		if p, ok := octetPrefix(tok); ok {
+			return p
+		}
+		return pattern{kind: patGlob, word: low + "*"}
+	}
+	if a, err := netip.ParseAddr(tok); err == nil && a.Is4() {
+		return pattern{kind: patAddr, addr: a}
+	}
+	if notInAddr(tok) && validHostname(tok) {
+		probs.Warnf(pos, "%s: host names never match: ginetd does no DNS", tok)
+	}
+	return never
+}
+
+// notInAddr is tcpd's NOT_INADDR: tok has a byte other than digits, dots and
+// slashes.
+func notInAddr(tok string) bool {
+	return strings.Trim(tok, "0123456789./") != ""
+}
+
+// stringMatch is tcpd's string_match(tok, s) for a lower-case s.
+func stringMatch(tok, s string) bool {
+	switch {
+	case tok == "":
+		return false
+	case tok[0] == '.':
+		n := len(s) - len(tok)
+		return n > 0 && strings.EqualFold(s[n:], tok)
+	case strings.EqualFold(tok, "ALL"):
+		return true
+	case strings.EqualFold(tok, "KNOWN"):
+		return s != "unknown"
+	case tok[len(tok)-1] == '.':
+		return len(s) >= len(tok) && strings.EqualFold(s[:len(tok)], tok)
+	case strings.ContainsAny(tok, "*?"):
+		return globMatch(strings.ToLower(tok), []byte(s))
+	}
+	return strings.EqualFold(tok, s)
+}
+
+// octetPrefix turns "192.168." into 192.168.0.0/16 when every part is a
+// canonical decimal octet.
+func octetPrefix(tok string) (pattern, bool) {
+	parts := strings.Split(tok[:len(tok)-1], ".")
+	if len(parts) > 3 {
+		return pattern{}, false
+	}
+	var net uint32
+	for _, s := range parts {
+		n, ok := octet(s)
+		if !ok || strconv.Itoa(int(n)) != s {
+			return pattern{}, false
+		}
+		net = net<<8 | uint32(n)
+	}
+	shift := 32 - 8*len(parts)
+	return pattern{kind: patMask4, net: net << shift, mask: ^uint32(0) << shift}, true
+}
+
+// parseBracket reads "[v6]" and "[v6]/len".
+func parseBracket(pos config.Pos, tok string, probs *config.Problems) pattern {
+	end := strings.IndexByte(tok, ']')
+	if end < 0 {
+		probs.Errorf(pos, "%s: missing ']'", tok)
+		return pattern{}
+	}
+	a, err := netip.ParseAddr(tok[1:end])
+	if err != nil || !a.Is6() || a.Zone() != "" {
+		probs.Errorf(pos, "%s: bad IPv6 address", tok)
+		return pattern{}
+	}
+	rest := tok[end+1:]
+	if rest == "" {
+		return pattern{kind: patAddr, addr: a}
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(rest, "/"))
+	if rest[0] != '/' || err != nil || n < 0 || n > 128 {
+		probs.Errorf(pos, "%s: bad IPv6 prefix length", tok)
+		return pattern{}
+	}
+	return pattern{kind: patPrefix6, prefix: netip.PrefixFrom(a, n).Masked()}
+}
+
+// parseNetMask reads "n.n.n.n/m.m.m.m" and "n.n.n.n/len". As in tcpd, a
+// net with bits outside the mask matches nothing.
+func parseNetMask(pos config.Pos, tok string, probs *config.Problems) pattern {
+	netS, maskS, _ := strings.Cut(tok, "/")
+	a, err := netip.ParseAddr(netS)
+	if err != nil || !a.Is4() {
+		probs.Errorf(pos, "%s: bad net/mask expression", tok)
+		return pattern{}
+	}
+	var mask uint32
+	if m, err := netip.ParseAddr(maskS); err == nil && m.Is4() {
+		mask = be32(m.As4())
+	} else if n, err := strconv.Atoi(maskS); err == nil && n >= 0 && n <= 32 && maskS[0] != '+' {
+		mask = ^uint32(0) << (32 - n)
+		if n == 0 {
+			mask = 0
+		}
+	} else {
+		probs.Errorf(pos, "%s: bad net/mask expression", tok)
+		return pattern{}
+	}
+	net := be32(a.As4())
+	if net&^mask != 0 {
+		probs.Warnf(pos, "%s: the net has bits outside the mask; as in tcpd it matches nothing", tok)
+		return pattern{}
+	}
+	return pattern{kind: patMask4, net: net, mask: mask}
+}
+
+func be32(b [4]byte) uint32 {
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
