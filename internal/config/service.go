@@ -100,6 +100,10 @@ type Service struct {
 	Group string
 	Cred  *Cred // resolved by the loader; nil = run as ginetd's own user
 
+	// NoGroups runs the child with no supplementary groups (xinetd
+	// "groups = no", its default) instead of the user's (initgroups).
+	NoGroups bool
+
 	// Limits. Zero means "no limit" unless noted.
 	MaxRate          int // spawns per rate interval; 0 = the -R default; <0 = unlimited
 	MaxChild         int // concurrent children/instances (FreeBSD max-child, xinetd instances)
@@ -115,6 +119,7 @@ type Service struct {
 	MaxLifetime      time.Duration // SIGTERM the child's group after this long
 	KillGrace        time.Duration // then SIGKILL after this (0 = 5s)
 	OnlyFrom         []string      // xinetd only_from, raw tokens
+	OnlyFromNone     bool          // xinetd only_from given with no value: refuse every client
 	NoAccess         []string      // xinetd no_access, raw tokens
 	AccessTimes      []string      // xinetd access_times, raw "hh:mm-hh:mm" tokens
 	Libwrap          string        // hosts_access daemon name (xinetd libwrap); "" = default
