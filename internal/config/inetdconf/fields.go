@@ -35,7 +35,8 @@ func (e *entry) errorf(line int, format string, args ...any) {
 }
 
 func (e *entry) warnf(line int, format string, args ...any) {
-	if !e.quiet && !e.skip {
+	// One message per entry: a warning after an error would be noise.
+	if !e.quiet && !e.skip && !e.bad {
 		e.s.warnf(line, format, args...)
 	}
 	e.skip = true

@@ -129,7 +129,7 @@ func (p *parser) keyValue(s *source, st *state, line int, host string, hasHost b
 	if !hasHost {
 		host = st.defHost
 	}
-	if protoRaw == "" {
+	if !seen["protocol"] {
 		e.errorf(line, "missing required option %q", "protocol")
 	} else if protoRaw == "tcp" || protoRaw == "udp" {
 		e.svc.Proto = inferFamily(e.svc.Proto, host)
