@@ -1,0 +1,207 @@
+package access
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ginetd/ginetd/internal/config"
+)
+
+func writeFile(t *testing.T, path, s string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestHostsCheck(t *testing.T) {
+	dir := t.TempDir()
+	allow, deny := filepath.Join(dir, "hosts.allow"), filepath.Join(dir, "hosts.deny")
+	writeFile(t, allow, `# comment
+  # indented comment
+
+echo, daytime : 10.0.0.0/255.0.0.0 EXCEPT 10.9.0.0/16
+sshd@192.0.2.1: ALL
+sshd: [2001:db8::]/48 \
+  , 198.51.100.
+chargen : ALL EXCEPT 203.0.113.0/24 EXCEPT 203.0.113.7
+`)
+	writeFile(t, deny, "ALL: ALL\n")
+	h := NewHostsAccess(allow, deny, newFakeClock())
+	if ps := h.Problems(); len(ps) != 0 {
+		t.Fatalf("problems: %v", ps)
+	}
+	tests := []struct {
+		daemon, peer, local string
+		want                bool
+		rule                string
+	}{
+		{"echo", "10.1.1.1", "", true, "hosts.allow:4"},
+		{"DAYTIME", "10.1.1.1", "", true, "hosts.allow:4"},
+		{"echo", "10.9.1.1", "", false, "hosts.deny:1"},
+		{"echo", "::ffff:10.1.1.1", "", true, "hosts.allow:4"},
+		{"sshd", "203.0.113.1", "192.0.2.1", true, "hosts.allow:5"},
+		{"sshd", "203.0.113.1", "192.0.2.2", false, "hosts.deny:1"},
+		{"sshd", "2001:db8:0:1::1", "", true, "hosts.allow:6"},
+		{"sshd", "198.51.100.3", "", true, "hosts.allow:6"},
+		{"chargen", "203.0.113.6", "", false, "hosts.deny:1"},
+		{"chargen", "203.0.113.7", "", true, "hosts.allow:8"},
+		{"chargen", "1.1.1.1", "", true, "hosts.allow:8"},
+	}
+	for _, tt := range tests {
+		var local netip.Addr
+		if tt.local != "" {
+			local = netip.MustParseAddr(tt.local)
+		}
+		got, rule := h.Check(tt.daemon, netip.MustParseAddr(tt.peer), local)
+		wantRule := filepath.Join(dir, tt.rule)
+		if got != tt.want || rule != wantRule {
+			t.Errorf("Check(%s, %s, %s) = %v, %q; want %v, %q", tt.daemon, tt.peer, tt.local, got, rule, tt.want, wantRule)
+		}
+	}
+}
+
+func TestHostsMissingFiles(t *testing.T) {
+	dir := t.TempDir()
+	h := NewHostsAccess(filepath.Join(dir, "no.allow"), filepath.Join(dir, "no.deny"), newFakeClock())
+	if ok, rule := h.Check("x", netip.MustParseAddr("1.2.3.4"), netip.Addr{}); !ok || rule != "" {
+		t.Fatalf("missing files: %v %q", ok, rule)
+	}
+	if len(h.Problems()) != 0 {
+		t.Fatal(h.Problems())
+	}
+}
+
+func TestHostsProblems(t *testing.T) {
+	src := `sshd 10.0.0.1
+a: 10.0.0.0/33
+b: [2001:db8::1
+c: [zz]/64
+d: 10.1.2.3/24
+e: @staff /etc/hosts.ok gw.example.org
+f: ALL : spawn /bin/true : allow
+g: ALL : frobnicate
+h: ALL : severity
+i: ALL : deny : allow
+j: ALL : keepalive yes
+k: ALL : twist /bin/echo
+:
+`
+	_, probs := parseHosts("hosts.allow", []byte(src))
+	want := []string{
+		"hosts.allow:1: missing ':' separator",
+		"hosts.allow:2: 10.0.0.0/33: bad net/mask",
+		"hosts.allow:3: [2001:db8::1: missing ']'",
+		"hosts.allow:4: [zz]/64: bad IPv6",
+		"hosts.allow:5: warning: 10.1.2.3/24: the net has bits outside",
+		"hosts.allow:6: warning: @staff: NIS netgroups",
+		"hosts.allow:6: warning: /etc/hosts.ok: file patterns",
+		"hosts.allow:6: warning: gw.example.org: host names never match",
+		`hosts.allow:7: warning: option "spawn" is ignored`,
+		`hosts.allow:8: warning: bad option name "frobnicate"`,
+		`hosts.allow:9: warning: option "severity" needs a value`,
+		`hosts.allow:10: warning: option "deny" must be the last`,
+		`hosts.allow:11: warning: option "keepalive" takes no value`,
+		`hosts.allow:12: warning: option twist is not supported`,
+		"hosts.allow:13: warning: empty daemon list",
+		"hosts.allow:13: warning: empty client list",
+	}
+	if len(probs) != len(want) {
+		t.Errorf("got %d problems, want %d:\n%v", len(probs), len(want), probs)
+	}
+	for i := range min(len(probs), len(want)) {
+		if !strings.HasPrefix(probs[i].Error(), want[i]) {
+			t.Errorf("problem %d = %q, want prefix %q", i, probs[i].Error(), want[i])
+		}
+	}
+}
+
+func TestHostsReload(t *testing.T) {
+	dir := t.TempDir()
+	allow, deny := filepath.Join(dir, "hosts.allow"), filepath.Join(dir, "hosts.deny")
+	writeFile(t, deny, "ALL: ALL\n")
+	clock := newFakeClock()
+	h := NewHostsAccess(allow, deny, clock)
+	var reported []config.Problem
+	h.SetReporter(func(p config.Problem) { reported = append(reported, p) })
+	peer := netip.MustParseAddr("10.1.2.3")
+	check := func(want bool) {
+		t.Helper()
+		if got, rule := h.Check("echo", peer, netip.Addr{}); got != want {
+			t.Fatalf("Check = %v (%q), want %v", got, rule, want)
+		}
+	}
+	check(false)
+
+	writeFile(t, allow, "echo: 10.1.2.3\n")
+	check(false) // not a second yet: no stat
+	clock.Advance(time.Second)
+	check(true)
+
+	// A file that cannot be read keeps the previous rules.
+	if err := os.Remove(allow); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(allow, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	check(true)
+	if len(reported) != 1 || !strings.Contains(reported[0].Msg, "keeping the previous rules") {
+		t.Fatalf("reported %v", reported)
+	}
+	clock.Advance(time.Second)
+	check(true)
+	if len(reported) != 1 {
+		t.Fatalf("failure reported twice: %v", reported)
+	}
+
+	// Readable again, with a problem, which is reported with its line.
+	if err := os.Remove(allow); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, allow, "\necho 10.1.2.3\n")
+	clock.Advance(time.Second)
+	check(false)
+	if len(reported) != 2 || reported[1].Pos.Line != 2 || len(h.Problems()) != 1 {
+		t.Fatalf("reported %v, problems %v", reported, h.Problems())
+	}
+
+	// Removed: no rules.
+	if err := os.Remove(allow); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(deny); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	check(true)
+	if len(h.Problems()) != 0 {
+		t.Fatal(h.Problems())
+	}
+}
+
+func TestGlob(t *testing.T) {
+	tests := []struct {
+		pat, s string
+		want   bool
+	}{
+		{"*", "", true},
+		{"10.1.*", "10.1.2.3", true},
+		{"10.1.?.3", "10.1.2.3", true},
+		{"10.1.?.3", "10.1.22.3", false},
+		{"*.3", "10.1.2.3", true},
+		{"a*b*c", "axxbyyc", true},
+		{"a*b*c", "axxbyy", false},
+		{"in.*", "IN.TELNETD", true},
+	}
+	for _, tt := range tests {
+		if got := globMatch(tt.pat, []byte(tt.s)); got != tt.want {
+			t.Errorf("globMatch(%q, %q) = %v", tt.pat, tt.s, got)
+		}
+	}
+}
