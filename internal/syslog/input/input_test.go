@@ -1,0 +1,119 @@
+package input
+
+import (
+	"context"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func shortDir(t *testing.T) string {
+	d, err := os.MkdirTemp("", "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(d) })
+	return d
+}
+
+// collect runs src until n messages arrived, returning their texts and hosts.
+func collect(t *testing.T, src *Source, n int, send func()) (texts, hosts []string, truncated []int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out := make(chan *Batch)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx, out) }()
+	send()
+	for len(texts) < n {
+		select {
+		case b := <-out:
+			for _, m := range b.Msgs {
+				texts = append(texts, string(m.Text))
+				hosts = append(hosts, string(m.Host))
+				truncated = append(truncated, m.Truncated)
+			}
+			b.Done()
+		case <-ctx.Done():
+			t.Fatalf("got %d of %d messages", len(texts), n)
+		}
+	}
+	src.Stop()
+	if err := <-done; err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	return texts, hosts, truncated
+}
+
+func TestUnixSocket(t *testing.T) {
+	path := filepath.Join(shortDir(t), "log")
+	// a stale socket is replaced
+	old, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ListenUnix(path); err == nil || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("live socket: %v", err)
+	}
+	old.Close()
+	src, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o666 {
+		t.Fatalf("mode: %v %v", fi.Mode(), err)
+	}
+	big := "<13>t: " + strings.Repeat("x", 10000)
+	texts, hosts, trunc := collect(t, src, 3, func() {
+		c, err := net.Dial("unixgram", path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		for _, s := range []string{"<13>Nov 26 00:58:32 vm tg: one", "<0>kern: two", big} {
+			if _, err := c.Write([]byte(s)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	if texts[0] != "one" || hosts[0] != "" || texts[1] != "two" || trunc[2] != len(big) || trunc[0] != 0 {
+		t.Fatalf("texts %q hosts %q trunc %v", texts[:2], hosts, trunc)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(path); !os.IsNotExist(err) {
+		t.Fatalf("socket left behind: %v", err)
+	}
+}
+
+func TestNotASocket(t *testing.T) {
+	path := filepath.Join(shortDir(t), "f")
+	os.WriteFile(path, nil, 0o644)
+	if _, err := ListenUnix(path); err == nil {
+		t.Fatal("regular file replaced")
+	}
+}
+
+func TestUDP(t *testing.T) {
+	src, err := ListenUDP("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	texts, hosts, _ := collect(t, src, 2, func() {
+		c, err := net.Dial("udp", src.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.Close()
+		c.Write([]byte("<13>Nov 26 00:58:32 remote tg: one"))
+		c.Write([]byte("<13>tg: two"))
+	})
+	if texts[0] != "one" || hosts[0] != "remote" || hosts[1] != "127.0.0.1" {
+		t.Fatalf("texts %q hosts %q", texts, hosts)
+	}
+}
