@@ -130,6 +130,10 @@ func freePort(t *testing.T, network string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
+
+// itoa is strconv.Itoa.
+func itoa(i int) string { return strconv.Itoa(i) }
+
 // killPID kills a process that is not our child, such as a daemon.
 func killPID(pidStr string) {
 	pid, err := strconv.Atoi(pidStr)
