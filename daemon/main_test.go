@@ -130,7 +130,6 @@ func freePort(t *testing.T, network string) int {
 	return l.Addr().(*net.TCPAddr).Port
 }
 
-
 // itoa is strconv.Itoa.
 func itoa(i int) string { return strconv.Itoa(i) }
 
