@@ -41,9 +41,10 @@
 //	          FreeBSD's /LOGIN-CLASS suffix is accepted and ignored.
 //	PROGRAM   absolute path of the program, or "internal" for a built-in:
 //	          the built-in named by SERVICE (echo discard chargen daytime
-//	          time tcpmux), or, when SERVICE is a port number, by the word
-//	          after "internal". Other built-ins (FreeBSD's auth) are a
-//	          warning. Words after "internal" are otherwise ignored.
+//	          time tcpmux), or, when SERVICE names none (a port number, or
+//	          a name of the admin's own), by the word after "internal".
+//	          Other built-ins (FreeBSD's auth) are a warning. Words after
+//	          "internal" are otherwise ignored.
 //	ARGS      argv, starting with argv[0]; without it argv[0] is the
 //	          program's base name.
 //
@@ -56,7 +57,9 @@
 //     warning until a bare "#@" clears it.
 //   - A line starting with a space or tab continues the entry before it
 //     (BSD). Blank-only lines and indented comment lines in between are
-//     skipped; an empty line or a line starting in column one ends it.
+//     skipped; an empty line or a line starting in column one ends it. An
+//     indented line with no entry to continue (after an empty or a comment
+//     line) is read as an entry of its own.
 //   - "ADDR:" alone on a line sets the default address for the lines after
 //     it (OpenBSD, FreeBSD, NetBSD); "*:" resets it to any. A file reached
 //     by .include starts with its includer's default; its changes stay in

@@ -188,8 +188,10 @@ func (e *entry) setUser(v string, line int) {
 func (e *entry) setProgram(prog string, line int, args []string) {
 	svc := e.svc
 	if prog == "internal" {
+		// SERVICE names the built-in; when it does not (a port number, or
+		// a name of the admin's own), the word after "internal" does.
 		name := svc.Name
-		if _, err := strconv.Atoi(name); err == nil && len(args) > 0 {
+		if !config.IsBuiltin(name) && len(args) > 0 {
 			name = args[0]
 		}
 		if !config.IsBuiltin(name) {

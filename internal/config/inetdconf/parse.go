@@ -21,7 +21,11 @@ const maxIncludeDepth = 32
 // system. Parse reports every problem it finds, not just the first; a
 // service with a problem is left out of the result.
 func Parse(name string, src []byte) ([]*config.Service, config.Problems) {
-	p := &parser{fsys: osFS{}}
+	return parse(osFS{}, name, src)
+}
+
+func parse(fsys fileSystem, name string, src []byte) ([]*config.Service, config.Problems) {
+	p := &parser{fsys: fsys}
 	p.file(name, src, state{}, nil)
 	return p.services, p.probs
 }

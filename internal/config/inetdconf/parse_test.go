@@ -111,6 +111,8 @@ func TestServices(t *testing.T) {
 			[]string{`1 daytime/tcp4 stream nowait root internal:daytime`}},
 		{"builtin by port", "17013 stream tcp nowait root internal daytime\n",
 			[]string{`1 17013/tcp4 stream nowait root internal:daytime`}},
+		{"builtin by own name", "daytime-alt stream tcp nowait root internal daytime\necho stream tcp nowait root internal daytime\n",
+			[]string{`1 daytime-alt/tcp4 stream nowait root internal:daytime`, `2 echo/tcp4 stream nowait root internal:echo`}},
 		{"port 0", "0 dgram udp wait root internal echo\n",
 			[]string{`1 0/udp4 dgram wait root internal:echo`}},
 		{"program", "ftp stream tcp6 nowait root /usr/libexec/ftpd ftpd -l\n",

@@ -1,0 +1,96 @@
+package inetdconf
+
+import (
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+)
+
+// memFS is a fileSystem over a map, so that fuzzed .include lines never
+// reach the real file system.
+type memFS map[string][]byte
+
+func (m memFS) ReadFile(name string) ([]byte, error) {
+	if b, ok := m[path.Clean(name)]; ok {
+		return b, nil
+	}
+	return nil, fs.ErrNotExist
+}
+
+func (m memFS) Glob(pattern string) ([]string, error) {
+	if _, err := path.Match(pattern, ""); err != nil {
+		return nil, err
+	}
+	var out []string
+	for name := range m {
+		if ok, _ := path.Match(pattern, name); ok {
+			out = append(out, name)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func (m memFS) IsDir(name string) bool {
+	name = path.Clean(name) + "/"
+	for n := range m {
+		if strings.HasPrefix(n, name) {
+			return true
+		}
+	}
+	return false
+}
+
+func (m memFS) ID(name string) string { return path.Clean(name) }
+
+func FuzzParse(f *testing.F) {
+	fsys := memFS{}
+	seeds := []string{
+		"echo stream tcp nowait root internal\n",
+		"echo on protocol = tcp, user = root, args = \"a\\x41\" 'b';\n.include inetd.d/*.conf\n",
+		"[::1]:\nfoo stream,3:f tcp6,sndbuf=1 nowait/1/2/3 u:g/c /p a\n\tb\n#@ x\n",
+	}
+	for _, name := range corpus(f) {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, string(b))
+	}
+	inc, _ := filepath.Glob("testdata/netbsd/inetd.d/*")
+	for _, name := range inc {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		fsys["inetd.d/"+filepath.Base(name)] = b
+		seeds = append(seeds, string(b))
+	}
+	fsys["loop.conf"] = []byte(".include inetd.conf\n")
+	for _, s := range seeds {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		files := memFS{"inetd.conf": []byte(src)}
+		for k, v := range fsys {
+			files[k] = v
+		}
+		svcs, ps := parse(files, "inetd.conf", []byte(src))
+		checkInvariants(t, svcs, ps)
+		lines := strings.Count(src, "\n") + 1
+		for _, p := range ps {
+			if p.Pos.File == "inetd.conf" && p.Pos.Line > lines {
+				t.Errorf("problem past the end of the file: %v", p)
+			}
+		}
+		for _, s := range svcs {
+			if s.Pos.File == "inetd.conf" && s.Pos.Line > lines {
+				t.Errorf("service past the end of the file: %v", s.Pos)
+			}
+		}
+	})
+}
