@@ -1,0 +1,166 @@
+package sink
+
+import (
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/syslog/msg"
+)
+
+var now = msg.MakeStamp(time.Date(2026, 11, 5, 7, 8, 9, 0, time.Local))
+
+func TestFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "f")
+	for _, sync := range []bool{false, true} {
+		s, err := OpenFile(path, sync)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Write([]byte("a\n"), nil)
+		if b, _ := os.ReadFile(path); len(b) != 0 && !sync {
+			t.Fatalf("written before Flush: %q", b)
+		}
+		if err := s.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if b, _ := os.ReadFile(path); string(b) != "a\na\n" {
+		t.Fatalf("file = %q", b)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != FileMode&^0o022 && fi.Mode().Perm() != FileMode {
+		t.Fatalf("mode %v", fi.Mode())
+	}
+}
+
+func TestFifo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p")
+	if _, err := OpenFifo(path); err == nil {
+		t.Fatal("opened a missing fifo")
+	}
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenFifo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	// no reader yet: the line waits in the pipe
+	if err := s.Write([]byte("hello\n"), nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]byte, 100)
+	n, _ := r.Read(buf)
+	if string(buf[:n]) != "hello\n" {
+		t.Fatalf("read %q", buf[:n])
+	}
+	// a full pipe drops instead of blocking
+	big := []byte(strings.Repeat("x", 4000) + "\n")
+	var full error
+	for range 100 {
+		if full = s.Write(big, nil); full != nil {
+			break
+		}
+	}
+	if full == nil {
+		t.Fatal("a full pipe never reported")
+	}
+}
+
+func TestForward(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	_, port, _ := net.SplitHostPort(pc.LocalAddr().String())
+	s, err := OpenForward("127.0.0.1", port, []byte("me"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	m := msg.Parse([]byte("<14>Nov 26 00:58:32 tg[1]: hi"), now)
+	if err := s.Write(nil, &m); err != nil {
+		t.Fatal(err)
+	}
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 200)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "<14>Nov 26 00:58:32 me tg[1]: hi" {
+		t.Fatalf("got %q, %v", buf[:n], err)
+	}
+	if _, err := OpenForward("no.such.host.invalid", "514", nil); err == nil {
+		t.Fatal("resolved an invalid name")
+	}
+}
+
+// openPty returns the master of a new pseudo-terminal and its slave's name.
+func openPty(t *testing.T) (*os.File, string) {
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pty: %v", err)
+	}
+	t.Cleanup(func() { m.Close() })
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetInt(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, "pts/" + strconv.Itoa(n)
+}
+
+func TestUsers(t *testing.T) {
+	master, line := openPty(t)
+	// the slave must be open for writes to reach the master
+	slave, err := os.OpenFile("/dev/"+line, os.O_RDWR|unix.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slave.Close()
+	utmp := filepath.Join(t.TempDir(), "utmp")
+	rec := append(UtmpRecord("alice", line, 1), UtmpRecord("bob", "../etc/x", 2)...)
+	if err := os.WriteFile(utmp, rec, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	m := msg.Parse([]byte("<8>Nov 26 00:58:32 tg: alarm"), now)
+	line1 := msg.AppendLine(nil, &m, []byte("me"))
+	if err := NewUsers(utmp, []string{"bob"}, []byte("me")).Write(line1, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewUsers(utmp, []string{"alice"}, []byte("me")).Write(line1, &m); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewUsers(utmp, nil, []byte("me")).Write(line1, &m); err != nil {
+		t.Fatal(err)
+	}
+	master.SetReadDeadline(time.Now().Add(5 * time.Second))
+	var got []byte
+	buf := make([]byte, 1000)
+	for !strings.Contains(string(got), "Message from syslogd@me") || strings.Count(string(got), "alarm") < 2 {
+		n, err := master.Read(buf)
+		if err != nil {
+			t.Fatalf("read %q: %v", got, err)
+		}
+		got = append(got, buf[:n]...)
+	}
+	if !strings.HasPrefix(string(got), "Nov 26 00:58:32 me tg: alarm\r") // ONLCR adds another \r {
+		t.Fatalf("terminal got %q", got)
+	}
+}
