@@ -160,7 +160,8 @@ func TestUsers(t *testing.T) {
 		}
 		got = append(got, buf[:n]...)
 	}
-	if !strings.HasPrefix(string(got), "Nov 26 00:58:32 me tg: alarm\r") // ONLCR adds another \r {
+	// the terminal (ONLCR) turns our "\r\n" into "\r\r\n", as with sysklogd
+	if !strings.HasPrefix(string(got), "Nov 26 00:58:32 me tg: alarm\r") {
 		t.Fatalf("terminal got %q", got)
 	}
 }
