@@ -243,7 +243,13 @@ func attrAddrList(st *state, a *attrLine) {
 	}
 	if a.name == "only_from" {
 		st.svc.OnlyFrom = editList(st.svc.OnlyFrom, a.op, a.values)
-		st.svc.OnlyFromNone = len(st.svc.OnlyFrom) == 0
+		if len(st.svc.OnlyFrom) == 0 {
+			// Given but empty: xinetd then refuses every client.
+			st.svc.OnlyFrom = []string{}
+			st.svc.OnlyFromNone = true
+		} else {
+			st.svc.OnlyFromNone = false
+		}
 	} else {
 		st.svc.NoAccess = editList(st.svc.NoAccess, a.op, a.values)
 	}

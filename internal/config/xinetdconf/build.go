@@ -21,6 +21,9 @@ func (p *parser) build() []*config.Service {
 		}
 		for _, a := range e.attrs {
 			if def.apply(a) {
+				if spec := attrs[a.name]; spec.list && a.op == opSet {
+					a.op = opAdd // '=' adds in the defaults
+				}
 				defLines = append(defLines, a)
 			}
 		}
@@ -52,7 +55,7 @@ func (p *parser) build() []*config.Service {
 			continue
 		}
 		st.finish()
-		if !st.failed && !st.skip {
+		if !e.broken && !st.failed && !st.skip {
 			out = append(out, st.svc)
 		}
 	}

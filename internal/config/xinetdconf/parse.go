@@ -93,6 +93,7 @@ type entry struct {
 	name     string
 	pos      config.Pos
 	attrs    []attrLine
+	broken   bool // its form is wrong (braces, operators): it does not run
 }
 
 type parser struct {
@@ -232,19 +233,23 @@ func (p *parser) entry(lines []line, i int) (*entry, int) {
 		}
 		if l.text == "{" {
 			p.probs.Errorf(l.pos, "unexpected \"{\" in %s", what(e))
+			e.broken = true
 			continue
 		}
 		if isHead(l) {
 			p.probs.Errorf(l.pos, "missing \"}\" before %q (%s starts at line %d)", l.words[0], what(e), e.pos.Line)
+			e.broken = true
 			return e, i
 		}
 		a, ok := splitAttr(l)
 		if !ok {
 			p.probs.Errorf(l.pos, "missing operator (=, += or -=) after %q in %s", l.words[0], what(e))
+			e.broken = true
 			continue
 		}
 		if n := len(a.values); n > 0 && a.values[n-1] == "}" && a.name != "limit_message" && a.name != "server_args" {
 			p.probs.Errorf(l.pos, "\"}\" must be on a line of its own in %s", what(e))
+			e.broken = true
 			a.values = a.values[:n-1]
 			e.attrs = append(e.attrs, a)
 			return e, i + 1
@@ -252,6 +257,7 @@ func (p *parser) entry(lines []line, i int) (*entry, int) {
 		e.attrs = append(e.attrs, a)
 	}
 	p.probs.Errorf(e.pos, "missing \"}\" at end of %s", what(e))
+	e.broken = true
 	return e, i
 }
 
