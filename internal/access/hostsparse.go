@@ -154,6 +154,9 @@ func parseDaemonPat(pos config.Pos, tok string, probs *config.Problems) pattern 
 // parseClientPat compiles a client pattern for a client whose host name is
 // unknown (ginetd does no DNS), as tcpd's host_match treats it.
 func parseClientPat(pos config.Pos, tok string, probs *config.Problems) pattern {
+	if tok == "" {
+		return pattern{kind: patNever} // "user@" or "daemon@" with no host
+	}
 	if tok[0] != '@' {
 		if i := strings.IndexByte(tok[1:], '@'); i >= 0 {
 			user := tok[:i+1]

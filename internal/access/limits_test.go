@@ -1,0 +1,282 @@
+package access
+
+import (
+	"net/netip"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestWindow(t *testing.T) {
+	c := newFakeClock()
+	w := NewWindow(5, time.Minute)
+	start := c.Now()
+	for i := 0; i < 5; i++ {
+		if !w.Allow(c.Now()) {
+			t.Fatalf("event %d refused", i)
+		}
+		c.Advance(time.Second)
+	}
+	// 5 allowed at t=0..4s; the 6th waits until t=60s.
+	if w.Allow(c.Now()) {
+		t.Fatal("6th event within the minute allowed")
+	}
+	if next := w.Next(c.Now()); !next.Equal(start.Add(time.Minute)) {
+		t.Fatalf("Next = %v, want %v", next.Sub(start), time.Minute)
+	}
+	if n := w.Count(c.Now()); n != 5 {
+		t.Fatalf("Count = %d", n)
+	}
+	c.t = start.Add(time.Minute - time.Nanosecond)
+	if w.Allow(c.Now()) {
+		t.Fatal("allowed 1ns early")
+	}
+	c.t = start.Add(time.Minute)
+	if !w.Allow(c.Now()) {
+		t.Fatal("refused at exactly one interval")
+	}
+	if w.Allow(c.Now()) {
+		t.Fatal("the slot of t=1s is not free before t=61s")
+	}
+	c.t = start.Add(61 * time.Second)
+	if !w.Allow(c.Now()) {
+		t.Fatal("refused at t=61s")
+	}
+	if next := w.Next(c.Now()); !next.Equal(start.Add(62 * time.Second)) {
+		t.Fatalf("Next = %v", next.Sub(start))
+	}
+
+	// Exactly max per interval over a long run, events every second.
+	w = NewWindow(5, time.Minute)
+	allowed := 0
+	for i := 0; i < 600; i++ {
+		if w.Allow(start.Add(time.Duration(i) * time.Second)) {
+			allowed++
+		}
+	}
+	if allowed != 50 {
+		t.Fatalf("allowed %d in 10 minutes, want 50", allowed)
+	}
+	var unlimited *Window
+	if !unlimited.Allow(start) || !NewWindow(0, time.Minute).Allow(start) {
+		t.Fatal("unlimited window refused")
+	}
+}
+
+func TestCPS(t *testing.T) {
+	c := newFakeClock()
+	cps := NewCPS(3, 10*time.Second)
+	start := c.Now()
+	for i := 0; i < 3; i++ {
+		if ok, _ := cps.Allow(c.Now()); !ok {
+			t.Fatalf("conn %d refused", i)
+		}
+		c.Advance(100 * time.Millisecond)
+	}
+	ok, resume := cps.Allow(c.Now()) // 4th within one second
+	if ok || !resume.Equal(c.Now().Add(10*time.Second)) {
+		t.Fatalf("4th: ok=%v resume=%v", ok, resume.Sub(start))
+	}
+	c.Advance(5 * time.Second)
+	if ok, r := cps.Allow(c.Now()); ok || !r.Equal(resume) {
+		t.Fatalf("during pause: %v %v", ok, r)
+	}
+	if p, _ := cps.Paused(c.Now()); !p {
+		t.Fatal("not paused")
+	}
+	c.t = resume
+	if p, _ := cps.Paused(c.Now()); p {
+		t.Fatal("still paused at resume time")
+	}
+	for i := 0; i < 3; i++ {
+		if ok, _ := cps.Allow(c.Now()); !ok {
+			t.Fatalf("after resume conn %d refused", i)
+		}
+	}
+	// A steady 3 per second never trips.
+	cps = NewCPS(3, time.Second)
+	for i := 0; i < 300; i++ {
+		if ok, _ := cps.Allow(start.Add(time.Duration(i) * time.Second / 3)); !ok {
+			t.Fatalf("steady rate tripped at %d", i)
+		}
+	}
+	var none *CPS
+	if ok, _ := none.Allow(start); !ok {
+		t.Fatal("nil CPS refused")
+	}
+}
+
+func TestPerSource(t *testing.T) {
+	var p PerSource
+	a := netip.MustParseAddr("10.0.0.1")
+	mapped := netip.MustParseAddr("::ffff:10.0.0.1")
+	b := netip.MustParseAddr("2001:db8::1")
+	steps := []struct {
+		op   string
+		addr netip.Addr
+		max  int
+		want bool
+	}{
+		{"acq", a, 2, true},
+		{"acq", mapped, 2, true},
+		{"acq", a, 2, false},
+		{"acq", b, 2, true},
+		{"rel", a, 0, true},
+		{"acq", a, 2, true},
+		{"rel", a, 0, true},
+		{"rel", mapped, 0, true},
+		{"rel", a, 0, false}, // nothing held: no-op
+		{"acq", b, 0, true},  // unlimited still counts
+		{"rel", b, 0, true},
+		{"rel", b, 0, true},
+		{"rel", b, 0, false},
+	}
+	for i, s := range steps {
+		var got bool
+		if s.op == "acq" {
+			got = p.Acquire(s.addr, s.max)
+		} else {
+			got = p.Release(s.addr)
+		}
+		if got != s.want {
+			t.Fatalf("step %d %s %s = %v, want %v", i, s.op, s.addr, got, s.want)
+		}
+	}
+	if p.Len() != 0 || p.Count(a) != 0 {
+		t.Fatalf("leak: len %d", p.Len())
+	}
+}
+
+func TestPerSourceRate(t *testing.T) {
+	c := newFakeClock()
+	start := c.Now()
+	r := NewPerSourceRate(3, time.Minute, 4)
+	a := netip.MustParseAddr("10.0.0.1")
+	for i := 0; i < 3; i++ {
+		if !r.Allow(a, c.Now()) {
+			t.Fatalf("conn %d refused", i)
+		}
+		c.Advance(10 * time.Second)
+	}
+	if r.Allow(a, c.Now()) || r.Allow(netip.MustParseAddr("::ffff:10.0.0.1"), c.Now()) {
+		t.Fatal("4th in a minute allowed")
+	}
+	if n := r.Next(a, c.Now()); !n.Equal(start.Add(time.Minute)) {
+		t.Fatalf("Next = %v", n.Sub(start))
+	}
+	if !r.Allow(netip.MustParseAddr("10.0.0.2"), c.Now()) {
+		t.Fatal("other source refused")
+	}
+	c.t = start.Add(time.Minute)
+	if !r.Allow(a, c.Now()) {
+		t.Fatal("refused after the minute")
+	}
+
+	// Entries expire an interval after their last connection.
+	c.Advance(2 * time.Minute)
+	r.Allow(netip.MustParseAddr("10.0.0.3"), c.Now())
+	if r.Len() != 1 {
+		t.Fatalf("Len = %d after expiry, want 1", r.Len())
+	}
+
+	// At the cap the least recently seen source is evicted.
+	for i := 4; i < 10; i++ {
+		r.Allow(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), c.Now())
+		c.Advance(time.Second)
+	}
+	if r.Len() != 4 {
+		t.Fatalf("Len = %d, want the cap 4", r.Len())
+	}
+	if _, ok := r.m[netip.MustParseAddr("10.0.0.3")]; ok {
+		t.Fatal("oldest source not evicted")
+	}
+	if _, ok := r.m[netip.MustParseAddr("10.0.0.9")]; !ok {
+		t.Fatal("newest source missing")
+	}
+	if !NewPerSourceRate(0, time.Minute, 0).Allow(a, c.Now()) {
+		t.Fatal("unlimited refused")
+	}
+}
+
+func TestLoad(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "loadavg")
+	writeFile(t, path, "0.50 0.40 0.30 1/100 12345\n")
+	c := newFakeClock()
+	l := NewLoad(2, path, c)
+	if over, v := l.Overloaded(); over || v != 0.5 {
+		t.Fatalf("Overloaded = %v, %v", over, v)
+	}
+	writeFile(t, path, "2.00 0.40 0.30 1/100 12345\n")
+	if over, _ := l.Overloaded(); over {
+		t.Fatal("re-read within a second")
+	}
+	c.Advance(time.Second)
+	if over, v := l.Overloaded(); !over || v != 2 {
+		t.Fatalf("at max: %v %v", over, v)
+	}
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	c.Advance(time.Second)
+	if over, _ := l.Overloaded(); !over || l.Err() == nil {
+		t.Fatal("a failed read must keep the last value and set Err")
+	}
+	writeFile(t, path, "garbage\n")
+	c.Advance(time.Second)
+	if over, _ := l.Overloaded(); !over || l.Err() == nil {
+		t.Fatal("a bad file must keep the last value")
+	}
+	if over, _ := NewLoad(1, filepath.Join(dir, "none"), c).Overloaded(); over {
+		t.Fatal("unreadable load refused")
+	}
+	var none *Load
+	if over, _ := none.Overloaded(); over {
+		t.Fatal("nil Load refused")
+	}
+}
+
+func TestSensor(t *testing.T) {
+	c := newFakeClock()
+	s := NewSensor(3)
+	a := netip.MustParseAddr("10.0.0.1")
+	b := netip.MustParseAddr("10.0.0.2")
+	if s.Add(a, 0, c.Now()) || s.Denied(a, c.Now()) {
+		t.Fatal("deny_time NEVER must only log")
+	}
+	s.Add(a, time.Minute, c.Now())
+	s.Add(b, -1, c.Now()) // FOREVER
+	if !s.Denied(netip.MustParseAddr("::ffff:10.0.0.1"), c.Now()) || !s.Denied(b, c.Now()) {
+		t.Fatal("not denied")
+	}
+	s.Add(a, time.Second, c.Now()) // never shortens
+	c.Advance(59 * time.Second)
+	if !s.Denied(a, c.Now()) {
+		t.Fatal("expired early")
+	}
+	c.Advance(time.Second)
+	if s.Denied(a, c.Now()) || s.Len() != 1 {
+		t.Fatalf("not expired: len %d", s.Len())
+	}
+	c.Advance(1000 * time.Hour)
+	if !s.Denied(b, c.Now()) {
+		t.Fatal("FOREVER expired")
+	}
+	// Cap: 3 entries; the one expiring soonest goes first, FOREVER last.
+	s.Add(netip.MustParseAddr("10.0.0.3"), time.Hour, c.Now())
+	s.Add(netip.MustParseAddr("10.0.0.4"), time.Minute, c.Now())
+	s.Add(netip.MustParseAddr("10.0.0.5"), time.Hour, c.Now())
+	if s.Len() != 3 || s.Denied(netip.MustParseAddr("10.0.0.4"), c.Now()) || !s.Denied(b, c.Now()) {
+		t.Fatalf("eviction: len %d", s.Len())
+	}
+	c.Advance(2 * time.Hour)
+	s.Sweep(c.Now())
+	if s.Len() != 1 {
+		t.Fatalf("Sweep left %d", s.Len())
+	}
+	var none *Sensor
+	if none.Denied(a, c.Now()) || none.Add(a, time.Minute, c.Now()) {
+		t.Fatal("nil Sensor")
+	}
+}
