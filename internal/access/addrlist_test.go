@@ -5,6 +5,9 @@ import (
 	"net/netip"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ginetd/ginetd/internal/config"
 )
 
 func testResolver(host string) ([]netip.Addr, error) {
@@ -110,6 +113,41 @@ func TestCompileProblems(t *testing.T) {
 		}
 		if !strings.Contains(e.Error(), "only_from") {
 			t.Errorf("Error() = %q", e.Error())
+		}
+	}
+}
+
+func TestCompileService(t *testing.T) {
+	noon := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	night := time.Date(2026, 1, 1, 23, 0, 0, 0, time.UTC)
+	peer := netip.MustParseAddr("10.1.2.3")
+	tests := []struct {
+		svc      config.Service
+		at       time.Time
+		ok       bool
+		why      string
+		problems int
+	}{
+		{config.Service{}, noon, true, "", 0},
+		{config.Service{OnlyFromNone: true, OnlyFrom: []string{}}, noon, false, ReasonOnlyFrom, 0},
+		{config.Service{OnlyFrom: []string{}}, noon, true, "", 0}, // empty but not "given with no value"
+		{config.Service{NoAccess: []string{"10.0.0.0"}}, noon, false, ReasonNoAccess, 0},
+		{config.Service{AccessTimes: []string{"08:00-17:00"}}, night, false, ReasonTime, 0},
+		{config.Service{AccessTimes: []string{"08:00-17:00"}, OnlyFrom: []string{"10.1.2.3", ".x.org", "1.2.3.999"}}, noon, true, "", 2},
+	}
+	for i, tt := range tests {
+		tt.svc.Pos = config.Pos{File: "x.conf", Line: 7}
+		p, probs := CompileService(&tt.svc, nil)
+		if len(probs) != tt.problems {
+			t.Errorf("case %d: problems %v", i, probs)
+		}
+		for _, pr := range probs {
+			if pr.Pos.Line != 7 || !strings.Contains(pr.Msg, "only_from") {
+				t.Errorf("case %d: problem %v", i, pr)
+			}
+		}
+		if ok, why := p.Allowed(peer, tt.at); ok != tt.ok || why != tt.why {
+			t.Errorf("case %d: Allowed = %v %q, want %v %q", i, ok, why, tt.ok, tt.why)
 		}
 	}
 }

@@ -10,6 +10,8 @@
 //   - Compile: xinetd only_from / no_access token lists (config.Service
 //     OnlyFrom, NoAccess) to an AddrMatcher.
 //   - ParseTimes: xinetd access_times to Times.
+//   - CompileService: both of the above for one config.Service, as a
+//     Policy with a FILE:LINE problem list for the loader.
 //   - HostsAccess: hosts_access(5), /etc/hosts.allow and /etc/hosts.deny,
 //     re-read when they change (stat at most once a second).
 //   - Limits, each driven by an injected Clock: Window (spawn rate, inetd
