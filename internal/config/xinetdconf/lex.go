@@ -149,13 +149,3 @@ func dropComment(values []string) []string {
 	}
 	return values
 }
-
-// restComment removes a trailing comment from rest, the same way.
-func restComment(rest string) string {
-	for i := 0; i < len(rest); i++ {
-		if rest[i] == '#' && (i == 0 || isSpace(rest[i-1])) {
-			return trimSpace(rest[:i])
-		}
-	}
-	return rest
-}
