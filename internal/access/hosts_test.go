@@ -22,7 +22,7 @@ func TestHostsCheck(t *testing.T) {
 	dir := t.TempDir()
 	allow, deny := filepath.Join(dir, "hosts.allow"), filepath.Join(dir, "hosts.deny")
 	writeFile(t, allow, `# comment
-  # indented comment
+  # indented: 192.0.2.9
 
 echo, daytime : 10.0.0.0/255.0.0.0 EXCEPT 10.9.0.0/16
 sshd@192.0.2.1: ALL
@@ -32,7 +32,7 @@ chargen : ALL EXCEPT 203.0.113.0/24 EXCEPT 203.0.113.7
 `)
 	writeFile(t, deny, "ALL: ALL\n")
 	h := NewHostsAccess(allow, deny, newFakeClock())
-	if ps := h.Problems(); len(ps) != 0 {
+	if ps := h.Problems(); len(ps) != 1 || ps[0].Pos.Line != 2 {
 		t.Fatalf("problems: %v", ps)
 	}
 	tests := []struct {
@@ -51,6 +51,7 @@ chargen : ALL EXCEPT 203.0.113.0/24 EXCEPT 203.0.113.7
 		{"chargen", "203.0.113.6", "", false, "hosts.deny:1"},
 		{"chargen", "203.0.113.7", "", true, "hosts.allow:8"},
 		{"chargen", "1.1.1.1", "", true, "hosts.allow:8"},
+		{"indented", "192.0.2.9", "", true, "hosts.allow:2"}, // tcpd: daemons "#" and "indented"
 	}
 	for _, tt := range tests {
 		var local netip.Addr

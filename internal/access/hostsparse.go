@@ -54,11 +54,15 @@ func parseHosts(file string, src []byte) ([]hostsRule, config.Problems) {
 			line = append(line, phys...)
 			break
 		}
-		text := strings.TrimLeft(string(line), " \t")
-		if text == "" || text[0] == '#' || strings.Trim(text, " \t\r\n") == "" {
+		// As in tcpd, only a '#' in the first column starts a comment.
+		text := string(line)
+		if strings.Trim(text, " \t\r\n") == "" || text[0] == '#' {
 			continue
 		}
 		pos := config.Pos{File: file, Line: start}
+		if t := strings.TrimLeft(text, " \t"); t[0] == '#' {
+			probs.Warnf(pos, "'#' after white space does not start a comment: tcpd reads this line as a rule, and so does ginetd")
+		}
 		r, ok := parseRule(pos, text, &probs)
 		if ok {
 			rules = append(rules, r)
