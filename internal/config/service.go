@@ -230,11 +230,24 @@ func (s *Service) Key() string {
 
 // Label returns "name/proto", the prefix of every runtime message about the
 // service (inetd's "%s/%s").
+//
+// A service named by a bare port number is labelled after what it runs,
+// its built-in or its argv[0] ("17013 ... internal daytime" is
+// "daytime/tcp4"), so that log lines say what they are about.
 func (s *Service) Label() string {
 	if s.TCPMux {
 		return "tcpmux/" + s.Name
 	}
-	return s.Name + "/" + s.Proto
+	name := s.Name
+	if _, err := strconv.Atoi(name); err == nil {
+		switch {
+		case s.Builtin != "":
+			name = s.Builtin
+		case len(s.Args) > 0:
+			name = s.Args[0]
+		}
+	}
+	return name + "/" + s.Proto
 }
 
 // Config is a validated set of services.

@@ -19,12 +19,14 @@ const acceptBatch = 16
 // ready handles a readable service socket.
 func (s *Supervisor) ready(svc *service) {
 	switch {
-	case svc.cfg.Wait:
+	case svc.waits():
 		s.spawnWait(svc)
 	case svc.stream():
 		s.acceptLoop(svc)
-	default:
+	case svc.cfg.Builtin != "":
 		s.datagrams(svc)
+	default:
+		s.dgramNowait(svc)
 	}
 }
 
@@ -186,7 +188,7 @@ func (s *Supervisor) acquire(svc *service, ip netip.Addr) {
 	if ip.IsValid() {
 		svc.perIP[ip]++
 	}
-	if svc.cfg.Wait {
+	if svc.waits() {
 		s.setState(svc, Waiting)
 	} else if svc.cfg.MaxChild > 0 && svc.instances >= svc.cfg.MaxChild && svc.state == Listening {
 		s.setState(svc, Full)
@@ -213,10 +215,6 @@ func (s *Supervisor) release(svc *service, ip netip.Addr) {
 // datagrams answers the requests queued on a nowait datagram built-in's
 // socket, inline: recvfrom until EAGAIN (at most acceptBatch), sendto.
 func (s *Supervisor) datagrams(svc *service) {
-	if svc.cfg.Builtin == "" {
-		s.dgramNowait(svc)
-		return
-	}
 	for i := 0; i < acceptBatch; i++ {
 		n, sa, err := unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
 		if err != nil {

@@ -100,14 +100,14 @@ func (s *Supervisor) configure(svc *service) {
 
 // update swaps in the new settings of a service whose socket stays.
 func (s *Supervisor) update(svc *service, c *config.Service) {
-	oldWait := svc.cfg.Wait
+	oldWait := svc.waits()
 	svc.cfg = c
 	s.configure(svc)
 	if svc.sock == nil {
 		return
 	}
-	if oldWait != c.Wait {
-		svc.sock.SetNonblock(!c.Wait)
+	if oldWait != svc.waits() {
+		svc.sock.SetNonblock(!svc.waits())
 	}
 	if svc.state == Listening || svc.state == Full || svc.state == Waiting {
 		s.resume(svc)
@@ -131,7 +131,7 @@ func (s *Supervisor) open(svc *service) {
 	svc.sock = sock
 	svc.retryDelay = 0
 	svc.lastErr = ""
-	sock.SetNonblock(!svc.cfg.Wait)
+	sock.SetNonblock(!svc.waits())
 	s.log.Info("listen", "svc", svc.label(), "addr", sock.String())
 	s.resume(svc)
 }

@@ -26,18 +26,18 @@ const (
 // service is the runtime side of one configured service. Only the loop
 // touches it. cfg is swapped whole at reload, never modified.
 type service struct {
-	cfg   *config.Service
-	key   string
-	sock  *listen.Socket
-	state State
+	cfg    *config.Service
+	key    string
+	sock   *listen.Socket
+	state  State
 	polled bool // sock is in the epoll set
 
-	env      []string // base environment, computed at apply
-	extra    *spawn.Extra
-	rate     *window
+	env       []string // base environment, computed at apply
+	extra     *spawn.Extra
+	rate      *window
 	instances int
-	perIP    map[netip.Addr]int
-	ipRate   map[netip.Addr]*window
+	perIP     map[netip.Addr]int
+	ipRate    map[netip.Addr]*window
 
 	// Bind retry back-off.
 	retryDelay time.Duration
@@ -50,11 +50,15 @@ type service struct {
 	// Counters for status and metrics.
 	accepted, refused, failed uint64
 
-	gen  int // bumps when the service is closed; stale timers check it
+	gen    int                 // bumps when the service is closed; stale timers check it
 	tcpmux map[string]*service // for the tcpmux built-in: its sub-services
 }
 
 func (svc *service) label() string { return svc.cfg.Label() }
+
+// waits reports whether svc is a wait service: its child gets the socket.
+// Built-ins ignore the wait flag (inetd.conf lists UDP ones as "wait").
+func (svc *service) waits() bool { return svc.cfg.Wait && svc.cfg.Builtin == "" }
 
 // stream reports whether the service's socket is a listening socket.
 func (svc *service) stream() bool { return svc.cfg.Stream() }
@@ -84,7 +88,7 @@ func (s *Supervisor) resume(svc *service) {
 		return
 	}
 	switch {
-	case svc.cfg.Wait && svc.instances > 0:
+	case svc.waits() && svc.instances > 0:
 		s.setState(svc, Waiting)
 	case svc.cfg.MaxChild > 0 && svc.instances >= svc.cfg.MaxChild:
 		s.setState(svc, Full)

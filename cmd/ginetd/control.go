@@ -1,0 +1,53 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"text/tabwriter"
+
+	"github.com/ginetd/ginetd/internal/control"
+	"github.com/ginetd/ginetd/internal/supervisor"
+)
+
+// control runs `ginetd status|reload|stop|upgrade` against the control
+// socket of a running ginetd.
+func controlCmd(f *flags, cmd string) int {
+	path := f.controlPath()
+	if path == "" {
+		fmt.Fprintln(os.Stderr, "ginetd: no control socket: give -control PATH")
+		return exitUsage
+	}
+	r, err := controlRequest(path, cmd)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ginetd %s: %v\n", cmd, err)
+		if r != nil {
+			return exitConfig
+		}
+		return exitSystem
+	}
+	if cmd == "status" {
+		tw := tabwriter.NewWriter(os.Stdout, 0, 8, 2, ' ', 0)
+		fmt.Fprintln(tw, "SERVICE\tPROTO\tADDRESS\tSTATE\tCHILDREN\tACCEPTED\tREFUSED\tFAILED")
+		for _, s := range r.Services {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%d\t%d\t%d\t%d\n", s.Name, s.Proto, s.Addr, s.State, s.Children, s.Accepted, s.Refused, s.Failed)
+		}
+		tw.Flush()
+		return exitOK
+	}
+	fmt.Printf("ginetd %s: ok\n", cmd)
+	return exitOK
+}
+
+var controlRequest = control.Request
+
+// controlHandler lets the control socket drive a running server.
+type controlHandler struct{ srv *server }
+
+func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) { return h.srv.sup.Status() }
+func (h controlHandler) Reload() error                               { return h.srv.reload() }
+func (h controlHandler) Stop() error {
+	go h.srv.sup.Stop()
+	return nil
+}
+func (h controlHandler) Upgrade() error { return errors.New("upgrade is not supported yet") }

@@ -1,0 +1,87 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"time"
+)
+
+// flags is ginetd's command line (SPEC §2).
+type flags struct {
+	fs           *flag.FlagSet
+	foreground   bool
+	debug        bool
+	log          string
+	facility     string
+	pidfile      string
+	rate         int
+	rateInterval time.Duration
+	control      string
+	metrics      string
+	logFormat    string
+	syslogPath   string
+}
+
+func newFlags() *flags {
+	f := &flags{fs: flag.NewFlagSet("ginetd", flag.ContinueOnError)}
+	fs := f.fs
+	fs.Usage = func() {
+		fmt.Fprint(fs.Output(), usage)
+		fs.PrintDefaults()
+	}
+	fs.BoolVar(&f.foreground, "f", false, "stay in the foreground; do not daemonize")
+	fs.BoolVar(&f.debug, "d", false, "debug: foreground, verbose logs to stderr")
+	fs.StringVar(&f.log, "log", "", "where logs go: syslog, stderr or a file path (default: syslog when daemonized, stderr in the foreground)")
+	fs.StringVar(&f.facility, "facility", "daemon", "syslog facility")
+	fs.StringVar(&f.pidfile, "pidfile", "", "pid file, locked so a second instance refuses to start (default /run/ginetd.pid when daemonized as root)")
+	fs.IntVar(&f.rate, "R", 256, "default spawn-rate limit per service per rate interval (inetd -R); 0 = unlimited")
+	fs.DurationVar(&f.rateInterval, "rate-interval", time.Minute, "the interval of -R and of a service's .MAX")
+	fs.StringVar(&f.control, "control", "", "control socket for status/reload/stop; \"none\" for none (default /run/ginetd.sock as root)")
+	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus /metrics on this address")
+	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.syslogPath, "syslog-socket", "", "syslog socket for -log syslog (default /dev/log)")
+	return f
+}
+
+func (f *flags) validate() error {
+	if f.logFormat != "text" && f.logFormat != "json" {
+		return fmt.Errorf("-log-format %q: want text or json", f.logFormat)
+	}
+	if f.rate < 0 {
+		return errors.New("-R must not be negative")
+	}
+	if f.rateInterval <= 0 {
+		return errors.New("-rate-interval must be positive")
+	}
+	if f.debug {
+		f.foreground = true
+		if f.log == "" {
+			f.log = "stderr"
+		}
+	}
+	return nil
+}
+
+// configs returns the configuration files: the arguments, or /etc/inetd.conf.
+func (f *flags) configs() []string {
+	if f.fs.NArg() == 0 {
+		return []string{"/etc/inetd.conf"}
+	}
+	return f.fs.Args()
+}
+
+// controlPath returns the control socket path, or "" for none.
+func (f *flags) controlPath() string {
+	if f.control == "none" {
+		return ""
+	}
+	if f.control != "" {
+		return f.control
+	}
+	if os.Geteuid() == 0 {
+		return "/run/ginetd.sock"
+	}
+	return ""
+}

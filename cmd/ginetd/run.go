@@ -1,0 +1,157 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/ginetd/ginetd/internal/control"
+	"github.com/ginetd/ginetd/internal/loader"
+	"github.com/ginetd/ginetd/internal/spawn"
+	"github.com/ginetd/ginetd/internal/supervisor"
+)
+
+// server is a running ginetd: the supervisor plus what drives it.
+type server struct {
+	flags  *flags
+	paths  []string
+	log    *slog.Logger
+	reopen func() error
+	sup    *supervisor.Supervisor
+}
+
+// serve runs the super-server until SIGTERM/SIGINT or a stop request.
+func serve(f *flags) int {
+	log, reopen, err := newLogger(f, false)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ginetd:", err)
+		return exitUsage
+	}
+	srv := &server{flags: f, paths: f.configs(), log: log, reopen: reopen}
+	cfg, probs := loader.Load(srv.paths)
+	for _, p := range probs {
+		if p.Warning {
+			log.Warn("config", "problem", p.Error())
+		}
+	}
+	if probs.HasErrors() {
+		fmt.Fprintln(os.Stderr, probs.Errors().Error())
+		return exitConfig
+	}
+	closeInheritedFDs()
+	if err := spawn.SetupSIGCHLD(); err != nil {
+		fmt.Fprintln(os.Stderr, "ginetd: SIGCHLD:", err)
+		return exitSystem
+	}
+	sigs := make(chan os.Signal, 8)
+	// SIGPIPE is caught (not ignored) so that a closed stderr or log
+	// reader cannot kill ginetd, while children still start with the
+	// default disposition.
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGPIPE)
+	rate := f.rate
+	if rate == 0 {
+		rate = -1
+	}
+	srv.sup, err = supervisor.New(supervisor.Options{Log: log, DefaultRate: rate, RateInterval: f.rateInterval})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ginetd:", err)
+		return exitSystem
+	}
+	go srv.sup.Run()
+	if _, err := srv.sup.Apply(cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "ginetd:", err)
+		return exitSystem
+	}
+	if path := f.controlPath(); path != "" {
+		ctl, err := control.Listen(path, controlHandler{srv})
+		switch {
+		case err == nil:
+			defer ctl.Close()
+		case f.control == "":
+			// The default socket is taken (another ginetd): run without one.
+			log.Warn("control", "err", err)
+		default:
+			fmt.Fprintln(os.Stderr, "ginetd:", err)
+			srv.sup.Stop()
+			return exitSystem
+		}
+	}
+	log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
+	for {
+		select {
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				srv.reload()
+			case syscall.SIGTERM, syscall.SIGINT:
+				log.Info("signal", "sig", sig.String())
+				srv.sup.Stop()
+				return exitOK
+			case syscall.SIGUSR1:
+				srv.dumpState()
+			}
+		case <-srv.sup.Done():
+			return exitOK
+		}
+	}
+}
+
+// reload re-reads every file and applies the result as a whole, or logs
+// the errors and keeps the running configuration.
+func (srv *server) reload() error {
+	start := time.Now()
+	if srv.reopen != nil {
+		if err := srv.reopen(); err != nil {
+			srv.log.Error("log-reopen", "err", err)
+		}
+	}
+	cfg, probs := loader.Load(srv.paths)
+	for _, p := range probs {
+		if p.Warning {
+			srv.log.Warn("config", "problem", p.Error())
+		} else {
+			srv.log.Error("config", "problem", p.Error())
+		}
+	}
+	if probs.HasErrors() {
+		srv.log.Error("reload-failed", "errors", len(probs.Errors()))
+		return probs.Err()
+	}
+	d, err := srv.sup.Apply(cfg)
+	if err != nil {
+		return err
+	}
+	srv.log.Info("reload", "services", len(cfg.Services), "added", d.Added, "removed", d.Removed, "changed", d.Changed, "took", time.Since(start).Round(time.Microsecond))
+	return nil
+}
+
+// dumpState writes every service's state to the log (SIGUSR1).
+func (srv *server) dumpState() {
+	rows, err := srv.sup.Status()
+	if err != nil {
+		return
+	}
+	for _, r := range rows {
+		srv.log.Info("state", "svc", r.Name+"/"+r.Proto, "addr", r.Addr, "state", r.State,
+			"children", r.Children, "accepted", r.Accepted, "refused", r.Refused, "failed", r.Failed)
+	}
+}
+
+// closeInheritedFDs marks every descriptor above stderr close-on-exec, so
+// that nothing ginetd inherited from its parent leaks into a child. (Go
+// opens its own descriptors close-on-exec already.)
+func closeInheritedFDs() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		var fd int
+		if _, err := fmt.Sscanf(e.Name(), "%d", &fd); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
+}

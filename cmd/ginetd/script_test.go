@@ -1,0 +1,299 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/spawn"
+)
+
+// TestMain lets the test binary be ginetd itself and the small service
+// programs the scripts configure (see testprog_test.go).
+func TestMain(m *testing.M) {
+	// Service programs run straight away, without testscript's set-up:
+	// they may run as another user in another environment.
+	// argv[0] may carry a suffix ("svc-env-nobody") to tell services apart.
+	for name, f := range services {
+		if strings.HasPrefix(filepath.Base(os.Args[0]), name) {
+			f()
+			os.Exit(0)
+		}
+	}
+	testscript.Main(m, map[string]func(){
+		"ginetd":             func() { os.Exit(run(os.Args[1:])) },
+		spawn.TrampolineArg0: func() { spawn.Trampoline(os.Args[1:]) },
+	})
+}
+
+var services = map[string]func(){
+	"svc-env":      svcEnv,
+	"svc-wait-udp": svcWaitUDP,
+	"svc-wait-tcp": svcWaitTCP,
+	"svc-sleep":    svcSleep,
+	"svc-echo":     svcEcho,
+}
+
+func TestScripts(t *testing.T) {
+	svc := publicCopy(t)
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(e *testscript.Env) error {
+			// Absolute paths of the service programs, for configs. They
+			// are all this test binary, dispatched on argv[0] (which the
+			// configs set), copied where any user may execute it.
+			for name := range services {
+				e.Setenv(strings.ToUpper(strings.ReplaceAll(name, "-", "_")), svc)
+			}
+			return nil
+		},
+		Condition: func(cond string) (bool, error) {
+			switch cond {
+			case "root":
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"expand":    cmdExpand,
+			"listening": cmdListening,
+			"waitlog":   cmdWaitLog,
+			"dial":      cmdDial,
+			"udp":       cmdUDP,
+			"signal":    cmdSignal,
+			"sleep":     cmdSleep,
+		},
+	})
+}
+
+// publicCopy copies the test binary to a directory every user can enter,
+// so that children running as nobody can execute it.
+func publicCopy(t *testing.T) string {
+	dir, err := os.MkdirTemp("", "ginetd-svc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	os.Chmod(dir, 0o755)
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(self)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := filepath.Join(dir, "svc")
+	if err := os.WriteFile(p, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// expand FILE...: replace $VAR and ${VAR} in each file with the script's
+// environment, so that configs can name programs and addresses.
+func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
+	for _, f := range args {
+		p := ts.MkAbs(f)
+		b, err := os.ReadFile(p)
+		ts.Check(err)
+		out := os.Expand(string(b), func(k string) string {
+			if v := ts.Getenv(k); v != "" {
+				return v
+			}
+			return "$" + k
+		})
+		ts.Check(os.WriteFile(p, []byte(out), 0o644))
+	}
+}
+
+var listenRE = regexp.MustCompile(`msg=listen svc=(\S+) addr=(\S+)`)
+
+// listening LOG: wait (10 s) until LOG has ginetd's "ready" line, then set
+// one variable per service to its bound address: daytime/tcp4 → $daytime_tcp4.
+// Also sets $PID to ginetd's pid.
+func cmdListening(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: listening LOG")
+	}
+	log := waitFor(ts, ts.MkAbs(args[0]), regexp.MustCompile(`msg=ready .*pid=(\d+)`), 10*time.Second)
+	for _, m := range listenRE.FindAllStringSubmatch(log, -1) {
+		ts.Setenv(varName(m[1]), m[2])
+		host, port, err := net.SplitHostPort(m[2])
+		if err == nil {
+			_ = host
+			ts.Setenv(varName(m[1])+"_port", port)
+		}
+	}
+	m := regexp.MustCompile(`msg=ready .*pid=(\d+)`).FindAllStringSubmatch(log, -1)
+	ts.Setenv("PID", m[len(m)-1][1])
+}
+
+func varName(label string) string {
+	return strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, label)
+}
+
+// waitlog LOG REGEXP [COUNT]: wait (10 s) until LOG matches REGEXP (COUNT times).
+func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: waitlog LOG REGEXP [COUNT]")
+	}
+	re := regexp.MustCompile(args[1])
+	n := 1
+	if len(args) > 2 {
+		n, _ = strconv.Atoi(args[2])
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		b, _ := os.ReadFile(ts.MkAbs(args[0]))
+		if len(re.FindAllIndex(b, -1)) >= n {
+			if neg {
+				ts.Fatalf("log matches %q", args[1])
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			if neg {
+				return
+			}
+			ts.Fatalf("timed out waiting for %q (x%d) in %s:\n%s", args[1], n, args[0], b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func waitFor(ts *testscript.TestScript, path string, re *regexp.Regexp, d time.Duration) string {
+	deadline := time.Now().Add(d)
+	for {
+		b, _ := os.ReadFile(path)
+		if re.Match(b) {
+			return string(b)
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("timed out waiting for %q in %s:\n%s", re, path, b)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// dial [-n] NETWORK ADDR [INPUT]: connect, send INPUT (with \n escapes),
+// half-close (unless -n), and copy everything read until EOF (5 s) to
+// stdout. With !, the connection must fail or be closed without data.
+func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
+	halfClose := true
+	if len(args) > 0 && args[0] == "-n" {
+		halfClose, args = false, args[1:]
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: dial [-n] NETWORK ADDR [INPUT]")
+	}
+	c, err := net.DialTimeout(args[0], args[1], 5*time.Second)
+	if err != nil {
+		if neg {
+			return
+		}
+		ts.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if len(args) > 2 {
+		in := strings.ReplaceAll(strings.Join(args[2:], " "), `\n`, "\n")
+		in = strings.ReplaceAll(in, `\r`, "\r")
+		if _, err := io.WriteString(c, in); err != nil && !neg {
+			ts.Fatalf("write: %v", err)
+		}
+	}
+	if halfClose {
+		if cw, ok := c.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+	}
+	b, err := io.ReadAll(c)
+	ts.Stdout().Write(b)
+	if neg {
+		if len(b) > 0 {
+			ts.Fatalf("dial: got %q, want nothing", b)
+		}
+		return
+	}
+	if err != nil {
+		ts.Fatalf("read: %v (after %q)", err, b)
+	}
+}
+
+// udp [-src ADDR] ADDR PAYLOAD: send one datagram and print the reply
+// (waiting 2 s). With !, there must be no reply.
+func cmdUDP(ts *testscript.TestScript, neg bool, args []string) {
+	var laddr *net.UDPAddr
+	if len(args) > 1 && args[0] == "-src" {
+		var err error
+		laddr, err = net.ResolveUDPAddr("udp", args[1])
+		ts.Check(err)
+		args = args[2:]
+	}
+	if len(args) < 2 {
+		ts.Fatalf("usage: udp [-src ADDR] ADDR PAYLOAD")
+	}
+	raddr, err := net.ResolveUDPAddr("udp", args[0])
+	ts.Check(err)
+	c, err := net.DialUDP("udp", laddr, raddr)
+	ts.Check(err)
+	defer c.Close()
+	_, err = c.Write([]byte(strings.Join(args[1:], " ")))
+	ts.Check(err)
+	wait := 2 * time.Second
+	if neg {
+		wait = 500 * time.Millisecond
+	}
+	c.SetReadDeadline(time.Now().Add(wait))
+	buf := make([]byte, 65536)
+	n, err := c.Read(buf)
+	if neg {
+		if err == nil {
+			ts.Fatalf("udp: got reply %q, want none", buf[:n])
+		}
+		return
+	}
+	if err != nil {
+		ts.Fatalf("udp: %v", err)
+	}
+	ts.Stdout().Write(buf[:n])
+}
+
+// signal SIG PID: send HUP, TERM, USR1, USR2... to a process.
+func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: signal SIG PID")
+	}
+	sigs := map[string]syscall.Signal{"HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM, "INT": syscall.SIGINT,
+		"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "KILL": syscall.SIGKILL}
+	sig, ok := sigs[args[0]]
+	if !ok {
+		ts.Fatalf("unknown signal %s", args[0])
+	}
+	pid, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	ts.Check(syscall.Kill(pid, sig))
+}
+
+// sleep DURATION
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
+}

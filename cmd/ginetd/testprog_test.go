@@ -1,0 +1,121 @@
+package main
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// svcEnv reports what a child received, on its stdout (the client's
+// socket): open fds, ids, session, signal state, argv and environment.
+func svcEnv() {
+	var b strings.Builder
+	ents, _ := os.ReadDir("/proc/self/fd")
+	var fds []string
+	for _, e := range ents {
+		// Skip the directory listing's own fd and the cgroup files the Go
+		// runtime of this very program keeps open (GOMAXPROCS updates).
+		if t, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && !strings.HasPrefix(t, "/proc/") && !strings.HasPrefix(t, "/sys/fs/cgroup/") {
+			fds = append(fds, e.Name())
+			if n, _ := strconv.Atoi(e.Name()); n > 2 {
+				fmt.Fprintf(&b, "extra fd %s -> %s\n", e.Name(), t)
+			}
+		}
+	}
+	sort.Strings(fds)
+	fmt.Fprintf(&b, "fds=%s\n", strings.Join(fds, ","))
+	groups, _ := syscall.Getgroups()
+	gs := make([]string, len(groups))
+	for i, g := range groups {
+		gs[i] = strconv.Itoa(g)
+	}
+	fmt.Fprintf(&b, "uid=%d gid=%d groups=%s\n", os.Getuid(), os.Getgid(), strings.Join(gs, ","))
+	sid, _ := unix.Getsid(0)
+	fmt.Fprintf(&b, "sid_is_pid=%v\n", sid == os.Getpid())
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "SigBlk:") || strings.HasPrefix(l, "SigIgn:") {
+			k, v, _ := strings.Cut(l, ":")
+			fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(v))
+		}
+	}
+	fmt.Fprintf(&b, "argv=%s\n", strings.Join(os.Args, " "))
+	fmt.Fprintf(&b, "pid=%d\n", os.Getpid())
+	env := os.Environ()
+	sort.Strings(env)
+	for _, kv := range env {
+		fmt.Fprintf(&b, "env %s\n", kv)
+	}
+	os.Stdout.WriteString(b.String())
+}
+
+// svcWaitUDP is a wait-mode datagram service: it answers every datagram
+// on fd 0 with "wait-udp PID: PAYLOAD" and exits after 1 s without one.
+func svcWaitUDP() {
+	f := os.NewFile(0, "sock")
+	c, err := net.FilePacketConn(f)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	buf := make([]byte, 2048)
+	for {
+		c.SetReadDeadline(time.Now().Add(time.Second))
+		n, addr, err := c.ReadFrom(buf)
+		if err != nil {
+			os.Exit(0)
+		}
+		c.WriteTo([]byte(fmt.Sprintf("wait-udp %d: %s", os.Getpid(), buf[:n])), addr)
+	}
+}
+
+// svcWaitTCP is a wait-mode stream service: it accepts on fd 0, writes
+// "wait-tcp PID" to each client, and exits after 1 s without a client.
+func svcWaitTCP() {
+	f := os.NewFile(0, "sock")
+	ln, err := net.FileListener(f)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for {
+		ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second))
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(0)
+		}
+		fmt.Fprintf(c, "wait-tcp %d\n", os.Getpid())
+		c.Close()
+	}
+}
+
+// svcSleep writes "sleeping PID", then sleeps for its argument (default 2 s).
+func svcSleep() {
+	d := 2 * time.Second
+	if len(os.Args) > 1 {
+		d, _ = time.ParseDuration(os.Args[1])
+	}
+	fmt.Printf("sleeping %d\n", os.Getpid())
+	time.Sleep(d)
+}
+
+// svcEcho copies stdin to stdout (a program-based echo).
+func svcEcho() {
+	buf := make([]byte, 4096)
+	for {
+		n, err := os.Stdin.Read(buf)
+		if n > 0 {
+			os.Stdout.Write(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+}
