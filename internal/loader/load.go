@@ -198,6 +198,11 @@ func (r *resolver) user(s *config.Service, probs *config.Problems) bool {
 		probs.Warnf(s.Pos, "%s: %v; entry skipped", s.Label(), err)
 		return false
 	}
+	if s.NoGroups {
+		c := *cred
+		c.Groups = []uint32{}
+		cred = &c
+	}
 	s.Cred = cred
 	return true
 }
