@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -80,16 +81,20 @@ func helperActivation() int {
 			}
 		}
 	}
-	for _, l := range ls {
-		l.(interface{ SetDeadline(time.Time) error }).SetDeadline(time.Now().Add(10 * time.Second))
-		c, err := l.Accept()
-		if err != nil {
-			report("accept %v", err)
-			continue
-		}
-		fmt.Fprintf(c, "hello %s\n", l.Addr())
-		c.Close()
+	var wg sync.WaitGroup
+	for _, l := range ls { // concurrently: the test dials them in its own order
+		wg.Go(func() {
+			l.(interface{ SetDeadline(time.Time) error }).SetDeadline(time.Now().Add(10 * time.Second))
+			c, err := l.Accept()
+			if err != nil {
+				report("accept %v", err)
+				return
+			}
+			fmt.Fprintf(c, "hello %s\n", l.Addr())
+			c.Close()
+		})
 	}
+	wg.Wait()
 	return 0
 }
 
