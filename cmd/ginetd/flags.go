@@ -22,6 +22,8 @@ type flags struct {
 	metrics      string
 	logFormat    string
 	syslogPath   string
+	hostsAllow   string
+	hostsDeny    string
 }
 
 func newFlags() *flags {
@@ -41,6 +43,8 @@ func newFlags() *flags {
 	fs.StringVar(&f.control, "control", "", "control socket for status/reload/stop; \"none\" for none (default /run/ginetd.sock as root)")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus /metrics on this address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&f.hostsAllow, "hosts-allow", "/etc/hosts.allow", "hosts_access(5) allow file (\"none\": do not consult hosts.allow/deny)")
+	fs.StringVar(&f.hostsDeny, "hosts-deny", "/etc/hosts.deny", "hosts_access(5) deny file")
 	fs.StringVar(&f.syslogPath, "syslog-socket", "", "syslog socket for -log syslog (default /dev/log)")
 	return f
 }

@@ -8,6 +8,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/control"
 	"github.com/ginetd/ginetd/internal/loader"
 	"github.com/ginetd/ginetd/internal/spawn"
@@ -55,7 +57,12 @@ func serve(f *flags) int {
 	if rate == 0 {
 		rate = -1
 	}
-	srv.sup, err = supervisor.New(supervisor.Options{Log: log, DefaultRate: rate, RateInterval: f.rateInterval})
+	var hosts *access.HostsAccess
+	if f.hostsAllow != "none" {
+		hosts = access.NewHostsAccess(f.hostsAllow, f.hostsDeny, access.SystemClock{})
+		hosts.SetReporter(func(p config.Problem) { log.Warn("hosts_access", "problem", p.Error()) })
+	}
+	srv.sup, err = supervisor.New(supervisor.Options{Log: log, DefaultRate: rate, RateInterval: f.rateInterval, Hosts: hosts})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ginetd:", err)
 		return exitSystem

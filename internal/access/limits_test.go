@@ -280,3 +280,22 @@ func TestSensor(t *testing.T) {
 		t.Fatal("nil Sensor")
 	}
 }
+
+// TestWindowLarge checks the bucketed mode of limits above ExactMax: it
+// never allows more than max per interval and frees up as time passes.
+func TestWindowLarge(t *testing.T) {
+	const max = ExactMax + 100
+	w := NewWindow(max, time.Minute)
+	t0 := time.Unix(1_000_000, 0)
+	for i := 0; i < max; i++ {
+		if !w.Allow(t0) {
+			t.Fatalf("event %d refused", i)
+		}
+	}
+	if w.Allow(t0.Add(30 * time.Second)) {
+		t.Fatal("event over the limit allowed within the interval")
+	}
+	if !w.Allow(t0.Add(61 * time.Second)) {
+		t.Fatal("event refused after the interval")
+	}
+}

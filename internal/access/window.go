@@ -8,21 +8,66 @@ import "time"
 // base of CPS. The zero Window, or one with max <= 0, allows everything.
 //
 // It keeps the times of the last max allowed events in a ring, so memory
-// is fixed at creation and Allow does not allocate.
+// is fixed at creation and Allow does not allocate. Limits above ExactMax,
+// which only guard against runaway loops (nowait.1000000), are counted in
+// 60 buckets of 1/60 of the interval instead, so that memory stays small.
 type Window struct {
 	max      int
 	interval time.Duration
 	ring     []time.Time // times of allowed events, oldest at head once full
 	head, n  int
+	buckets  *buckets // for max > ExactMax
+}
+
+// ExactMax is the largest limit a Window keeps exactly.
+const ExactMax = 4096
+
+type buckets struct {
+	count [60]int
+	slot  [60]int64
 }
 
 // NewWindow returns a Window allowing max events per interval.
 func NewWindow(max int, interval time.Duration) *Window {
 	w := &Window{max: max, interval: interval}
-	if max > 0 {
+	switch {
+	case max > ExactMax:
+		w.buckets = new(buckets)
+	case max > 0:
 		w.ring = make([]time.Time, max)
 	}
 	return w
+}
+
+// Max returns the limit.
+func (w *Window) Max() int {
+	if w == nil {
+		return 0
+	}
+	return w.max
+}
+
+func (w *Window) allowBucket(now time.Time) bool {
+	b, width := w.buckets, int64(w.interval/60)
+	if width <= 0 {
+		width = 1
+	}
+	slot := now.UnixNano() / width
+	total := 0
+	for i := range b.count {
+		if slot-b.slot[i] < 60 {
+			total += b.count[i]
+		}
+	}
+	if total >= w.max {
+		return false
+	}
+	i := slot % 60
+	if b.slot[i] != slot {
+		b.slot[i], b.count[i] = slot, 0
+	}
+	b.count[i]++
+	return true
 }
 
 // Allow reports whether an event at now fits in the window, and records it
@@ -31,6 +76,9 @@ func NewWindow(max int, interval time.Duration) *Window {
 func (w *Window) Allow(now time.Time) bool {
 	if w == nil || w.max <= 0 {
 		return true
+	}
+	if w.buckets != nil {
+		return w.allowBucket(now)
 	}
 	if w.n < w.max {
 		w.ring[(w.head+w.n)%w.max] = now
@@ -49,6 +97,9 @@ func (w *Window) Allow(now time.Time) bool {
 func (w *Window) Next(now time.Time) time.Time {
 	if w == nil || w.max <= 0 || w.n < w.max {
 		return now
+	}
+	if w.buckets != nil {
+		return now.Add(w.interval / 60)
 	}
 	if t := w.ring[w.head].Add(w.interval); t.After(now) {
 		return t
@@ -74,6 +125,9 @@ func (w *Window) Count(now time.Time) int {
 func (w *Window) Reset() {
 	if w != nil {
 		w.head, w.n = 0, 0
+		if w.buckets != nil {
+			*w.buckets = buckets{}
+		}
 	}
 }
 

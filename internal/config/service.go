@@ -2,6 +2,7 @@ package config
 
 import (
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -157,6 +158,10 @@ type Service struct {
 	LogOnSuccess  []string // PID HOST USERID EXIT DURATION TRAFFIC
 	LogOnFailure  []string // HOST USERID ATTEMPT
 
+	// Policy is compiled by the loader from OnlyFrom, NoAccess and
+	// AccessTimes (nil: no restriction).
+	Policy AccessPolicy
+
 	// Front door (SPEC §12).
 	ProxyProtocol bool
 	ProxyTrusted  []string
@@ -248,6 +253,13 @@ func (s *Service) Label() string {
 		}
 	}
 	return name + "/" + s.Proto
+}
+
+// AccessPolicy decides whether a client may connect at a given time: the
+// compiled form of only_from, no_access and access_times. The loader sets
+// Service.Policy; a nil policy allows everyone.
+type AccessPolicy interface {
+	Allowed(peer netip.Addr, now time.Time) (ok bool, reason string)
 }
 
 // Config is a validated set of services.

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/config/inetdconf"
 	"github.com/ginetd/ginetd/internal/config/xinetdconf"
@@ -98,6 +99,23 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 			return false
 		}
 	}
+	return r.policy(s, probs)
+}
+
+// policy compiles the service's address and time rules; host names in
+// them are resolved now, never per connection.
+func (r *resolver) policy(s *config.Service, probs *config.Problems) bool {
+	if len(s.OnlyFrom) == 0 && len(s.NoAccess) == 0 && len(s.AccessTimes) == 0 && !s.OnlyFromNone {
+		return true
+	}
+	p, ps := access.CompileService(s, func(host string) ([]netip.Addr, error) {
+		return net.DefaultResolver.LookupNetIP(nilCtx, "ip", host)
+	})
+	probs.Add(ps)
+	if ps.HasErrors() {
+		return false
+	}
+	s.Policy = p
 	return true
 }
 

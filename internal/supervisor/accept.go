@@ -35,13 +35,14 @@ func (s *Supervisor) ready(svc *service) {
 // service leaves the client in the kernel's backlog rather than refusing it.
 func (s *Supervisor) acceptLoop(svc *service) {
 	inline := svc.cfg.Builtin != "" && builtin.Inline(svc.cfg.Builtin)
+	goroutine := (svc.cfg.Builtin != "" && !inline) || svc.cfg.Redirect != ""
 	flags := unix.SOCK_CLOEXEC
-	if svc.cfg.Builtin != "" && !inline {
+	if goroutine {
 		flags |= unix.SOCK_NONBLOCK // for the netpoller
 	}
 	for i := 0; i < acceptBatch && svc.state == Listening; i++ {
 		now := time.Now()
-		if svc.cfg.Builtin == "" && !svc.rate.allow(now) {
+		if svc.cfg.Builtin == "" && !svc.rate.Allow(now) {
 			s.looping(svc, now)
 			return
 		}
@@ -52,11 +53,20 @@ func (s *Supervisor) acceptLoop(svc *service) {
 		}
 		svc.pauseDelay = 0
 		peer := listen.AddrPort(sa)
+		if svc.banner != nil {
+			unix.Write(fd, svc.banner)
+		}
 		if ok := s.admit(svc, fd, peer, now); !ok {
 			continue
 		}
 		svc.accepted++
+		s.sockopts(svc, fd)
+		if svc.bannerOK != nil {
+			unix.Write(fd, svc.bannerOK)
+		}
 		switch {
+		case svc.cfg.Redirect != "":
+			s.startRedirect(svc, fd, peer)
 		case inline:
 			builtin.Respond(svc.cfg.Builtin, fd)
 			unix.Close(fd)
@@ -66,6 +76,16 @@ func (s *Supervisor) acceptLoop(svc *service) {
 		default:
 			s.spawnConn(svc, fd, peer)
 		}
+	}
+}
+
+// sockopts applies xinetd's NODELAY and KEEPALIVE flags to a connection.
+func (s *Supervisor) sockopts(svc *service, fd int) {
+	if svc.cfg.NoDelay {
+		unix.SetsockoptInt(fd, unix.IPPROTO_TCP, unix.TCP_NODELAY, 1)
+	}
+	if svc.cfg.KeepAlive {
+		unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_KEEPALIVE, 1)
 	}
 }
 
@@ -97,8 +117,8 @@ func (s *Supervisor) acceptError(svc *service, err error) {
 // looping trips the spawn-rate breaker: stop polling until the window
 // allows another spawn.
 func (s *Supervisor) looping(svc *service, now time.Time) {
-	at := svc.rate.nextAllowed(now)
-	s.log.Error("looping", "svc", svc.label(), "max", svc.rate.max, "per", s.opts.RateInterval, "resume", at.Sub(now).Round(time.Millisecond))
+	at := svc.rate.Next(now)
+	s.log.Error("looping", "svc", svc.label(), "max", svc.rate.Max(), "per", s.opts.RateInterval, "resume", at.Sub(now).Round(time.Millisecond))
 	s.setState(svc, Looping)
 	gen := svc.gen
 	s.after(at, func() {
@@ -109,46 +129,92 @@ func (s *Supervisor) looping(svc *service, now time.Time) {
 	})
 }
 
-// admit applies the per-source limits to an accepted connection. A refused
-// connection is closed here and counted.
+// admit applies access control and the per-client limits to an accepted
+// connection, in xinetd's order: sensor deny list, only_from/no_access and
+// access_times, hosts.allow/hosts.deny, cps, max_load, per-source
+// concurrency and rate. A refused connection is closed here and counted.
 func (s *Supervisor) admit(svc *service, fd int, peer netip.AddrPort, now time.Time) bool {
 	c := svc.cfg
 	ip := peer.Addr()
-	if c.MaxChildPerIP > 0 && ip.IsValid() && svc.perIP[ip] >= c.MaxChildPerIP {
-		s.refuse(svc, fd, peer, "max-child-per-ip")
+	if !ip.IsValid() { // a unix socket: no address to judge
+		return true
+	}
+	if s.sensor.Len() > 0 && s.sensor.Denied(ip, now) {
+		s.refuse(svc, fd, peer, "sensor", svc.bannerFail)
 		return false
 	}
-	if c.MaxConnPerIPMin > 0 && ip.IsValid() {
-		w := svc.ipRate[ip]
-		if w == nil {
-			w = newWindow(c.MaxConnPerIPMin, time.Minute)
-			svc.ipRate[ip] = w
-			if len(svc.ipRate) > 4096 {
-				s.pruneIPRate(svc, now)
-			}
-		}
-		if !w.allow(now) {
-			s.refuse(svc, fd, peer, "max-conn-per-ip-per-minute")
+	if c.Policy != nil {
+		if ok, why := c.Policy.Allowed(ip, now); !ok {
+			s.refuse(svc, fd, peer, why, svc.bannerFail)
 			return false
 		}
+	}
+	if s.opts.Hosts != nil && !c.NoLibwrap {
+		var local netip.Addr
+		if svc.sock != nil {
+			local = svc.sock.Addr.Addr()
+		}
+		if ok, rule := s.opts.Hosts.Check(svc.daemon, ip, local); !ok {
+			s.refuse(svc, fd, peer, "hosts_access "+rule, svc.bannerFail)
+			return false
+		}
+	}
+	if c.Sensor {
+		s.sensor.Add(ip, c.DenyTime, now)
+		s.refuse(svc, fd, peer, "sensor-trip", nil)
+		return false
+	}
+	if svc.cps != nil {
+		if ok, resume := svc.cps.Allow(now); !ok {
+			s.refuse(svc, fd, peer, "cps", svc.limitMessage())
+			s.pause(svc, resume, "cps")
+			return false
+		}
+	}
+	if svc.load != nil {
+		if over, _ := svc.load.Overloaded(); over {
+			s.refuse(svc, fd, peer, "max_load", svc.limitMessage())
+			return false
+		}
+	}
+	if c.MaxChildPerIP > 0 && svc.perIP.Count(ip) >= c.MaxChildPerIP {
+		s.refuse(svc, fd, peer, "per-source", svc.limitMessage())
+		return false
+	}
+	if svc.ipRate != nil && !svc.ipRate.Allow(ip, now) {
+		s.refuse(svc, fd, peer, "per-source-rate", svc.limitMessage())
+		return false
 	}
 	return true
 }
 
-// pruneIPRate forgets sources whose window has emptied.
-func (s *Supervisor) pruneIPRate(svc *service, now time.Time) {
-	for ip, w := range svc.ipRate {
-		if len(w.times) > 0 && now.Sub(w.times[(w.next+len(w.times)-1)%len(w.times)]) > time.Minute {
-			delete(svc.ipRate, ip)
-		}
+// limitMessage is what a client refused by a limit reads: limit_message,
+// else banner_fail.
+func (svc *service) limitMessage() []byte {
+	if m := svc.cfg.LimitMessage; m != "" {
+		return []byte(m + "\r\n")
 	}
+	return svc.bannerFail
 }
 
-// refuse closes a connection refused by a limit, after the service's
-// limit_message, and logs why.
-func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why string) {
-	if m := svc.cfg.LimitMessage; m != "" {
-		unix.Write(fd, []byte(m+"\r\n"))
+// pause stops polling svc until at (xinetd's cps pause).
+func (s *Supervisor) pause(svc *service, at time.Time, why string) {
+	s.log.Warn("pause", "svc", svc.label(), "reason", why, "resume", time.Until(at).Round(time.Millisecond))
+	s.setState(svc, Paused)
+	gen := svc.gen
+	s.after(at, func() {
+		if svc.gen == gen && svc.state == Paused {
+			s.log.Info("resume", "svc", svc.label())
+			s.resume(svc)
+		}
+	})
+}
+
+// refuse closes a refused connection at once, after msg (banner_fail or
+// limit_message; the write cannot block on a fresh socket), and logs why.
+func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why string, msg []byte) {
+	if len(msg) > 0 {
+		unix.Write(fd, msg)
 	}
 	unix.Close(fd)
 	svc.refused++
@@ -186,7 +252,7 @@ func (s *Supervisor) acquire(svc *service, ip netip.Addr) {
 	svc.instances++
 	s.running++
 	if ip.IsValid() {
-		svc.perIP[ip]++
+		svc.perIP.Acquire(ip, 0)
 	}
 	if svc.waits() {
 		s.setState(svc, Waiting)
@@ -201,11 +267,7 @@ func (s *Supervisor) release(svc *service, ip netip.Addr) {
 		s.running--
 	}
 	if ip.IsValid() {
-		if n := svc.perIP[ip]; n <= 1 {
-			delete(svc.perIP, ip)
-		} else {
-			svc.perIP[ip] = n - 1
-		}
+		svc.perIP.Release(ip)
 	}
 	if svc.state == Waiting || svc.state == Full {
 		s.resume(svc)

@@ -6,8 +6,10 @@ import (
 	"strings"
 	"time"
 
-	"net/netip"
+	"os"
+	"path/filepath"
 
+	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/listen"
 	"github.com/ginetd/ginetd/internal/spawn"
@@ -89,13 +91,56 @@ func (s *Supervisor) configure(svc *service) {
 	if rate == 0 {
 		rate = s.opts.DefaultRate
 	}
-	if svc.rate == nil || svc.rate.max != rate {
-		svc.rate = newWindow(rate, s.opts.RateInterval)
+	if svc.rate == nil || svc.rate.Max() != rate {
+		svc.rate = access.NewWindow(rate, s.opts.RateInterval)
 	}
-	if svc.perIP == nil {
-		svc.perIP = make(map[netip.Addr]int)
-		svc.ipRate = make(map[netip.Addr]*window)
+	svc.ipRate = nil
+	if c.MaxConnPerIPMin > 0 {
+		svc.ipRate = access.NewPerSourceRate(c.MaxConnPerIPMin, time.Minute, 65536)
 	}
+	svc.cps = nil
+	if c.CPSRate > 0 {
+		svc.cps = access.NewCPS(c.CPSRate, c.CPSPause)
+	}
+	svc.load = nil
+	if c.MaxLoad > 0 {
+		svc.load = access.NewLoad(c.MaxLoad, "/proc/loadavg", access.SystemClock{})
+	}
+	svc.daemon = daemonName(c)
+	svc.banner = s.readBanner(c, c.Banner)
+	svc.bannerOK = s.readBanner(c, c.BannerSuccess)
+	svc.bannerFail = s.readBanner(c, c.BannerFail)
+}
+
+// daemonName is the hosts_access(5) daemon name of a service: xinetd's
+// libwrap attribute, else the program's basename as tcpd sees it for an
+// inetd.conf program, else the service name (built-ins, xinetd ids).
+func daemonName(c *config.Service) string {
+	switch {
+	case c.Libwrap != "":
+		return c.Libwrap
+	case c.Builtin != "":
+		return c.Builtin
+	case c.Dialect == config.DialectXinetd:
+		return c.ID
+	case c.Program != "":
+		return filepath.Base(c.Program)
+	}
+	return c.Name
+}
+
+// readBanner reads a banner file once per load; a missing one is logged
+// and sends nothing.
+func (s *Supervisor) readBanner(c *config.Service, path string) []byte {
+	if path == "" {
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		s.log.Error("banner", "svc", c.Label(), "err", err)
+		return nil
+	}
+	return b
 }
 
 // update swaps in the new settings of a service whose socket stays.

@@ -39,7 +39,7 @@ func (s *Supervisor) spawnConn(svc *service, fd int, peer netip.AddrPort) {
 // connection that woke the loop is left for the child.
 func (s *Supervisor) spawnWait(svc *service) {
 	now := time.Now()
-	if !svc.rate.allow(now) {
+	if !svc.rate.Allow(now) {
 		s.looping(svc, now)
 		return
 	}
@@ -70,7 +70,7 @@ func (s *Supervisor) spawnWait(svc *service) {
 // same address.
 func (s *Supervisor) dgramNowait(svc *service) {
 	now := time.Now()
-	if !svc.rate.allow(now) {
+	if !svc.rate.Allow(now) {
 		s.looping(svc, now)
 		return
 	}

@@ -1,9 +1,9 @@
 package supervisor
 
 import (
-	"net/netip"
 	"time"
 
+	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/listen"
 	"github.com/ginetd/ginetd/internal/spawn"
@@ -34,14 +34,18 @@ type service struct {
 
 	env       []string // base environment, computed at apply
 	extra     *spawn.Extra
-	rate      *window
-	instances int
-	perIP     map[netip.Addr]int
-	ipRate    map[netip.Addr]*window
+	rate      *access.Window        // spawns per rate interval (-R, .MAX)
+	instances int                   // running children and built-in connections
+	perIP     access.PerSource      // instances per source address
+	ipRate    *access.PerSourceRate // connections per source per minute
+	cps       *access.CPS
+	load      *access.Load
+	daemon    string // hosts_access daemon name
+
+	banner, bannerOK, bannerFail []byte
 
 	// Bind retry back-off.
 	retryDelay time.Duration
-	retryGen   int
 	lastErr    string
 
 	// Accept back-off after EMFILE/ENFILE.

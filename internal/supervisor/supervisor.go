@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/listen"
 )
 
@@ -23,6 +24,9 @@ type Options struct {
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
 	Inherited map[string]*listen.Socket
+	// Hosts is hosts.allow/hosts.deny, consulted for every service without
+	// NOLIBWRAP; nil = not consulted.
+	Hosts *access.HostsAccess
 }
 
 // Supervisor is the event loop and the state it owns. Its methods other
@@ -40,6 +44,7 @@ type Supervisor struct {
 	running  int // running children and built-in instances, all services
 	noPidfd  bool
 	udpPorts []uint16
+	sensor   *access.Sensor // addresses denied by SENSOR services
 	buf      []byte
 	out      []byte
 	stopping bool
@@ -73,6 +78,7 @@ func New(opts Options) (*Supervisor, error) {
 		services: make(map[string]*service),
 		watches:  make(map[int]watch),
 		children: make(map[int]*child),
+		sensor:   access.NewSensor(65536),
 		buf:      make([]byte, 65536),
 		events:   make(chan event, 1024),
 		done:     make(chan struct{}),

@@ -1,0 +1,68 @@
+package supervisor
+
+import (
+	"io"
+	"net"
+	"net/netip"
+	"os"
+	"sync"
+	"time"
+)
+
+// redirectDial bounds the connection to a redirect target.
+const redirectDial = 10 * time.Second
+
+// startRedirect proxies a connection to the service's redirect host:port
+// (xinetd's redirect) in a goroutine, both directions with half-close. It
+// counts as an instance until both directions are done.
+func (s *Supervisor) startRedirect(svc *service, fd int, peer netip.AddrPort) {
+	f := os.NewFile(uintptr(fd), "conn")
+	conn, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		s.log.Error("redirect", "svc", svc.label(), "peer", addrString(peer), "err", err)
+		return
+	}
+	s.acquire(svc, peer.Addr())
+	target := svc.cfg.Redirect
+	s.log.Info("accept", "svc", svc.label(), "peer", addrString(peer), "redirect", target)
+	go func() {
+		defer s.send(func(s *Supervisor) { s.release(svc, peer.Addr()) })
+		defer conn.Close()
+		up, err := net.DialTimeout("tcp", target, redirectDial)
+		if err != nil {
+			s.send(func(s *Supervisor) {
+				svc.failed++
+				s.log.Error("redirect", "svc", svc.label(), "peer", addrString(peer), "target", target, "err", err)
+			})
+			return
+		}
+		defer up.Close()
+		relay(conn, up)
+	}()
+}
+
+// halfCloser is a connection whose write side can be shut down alone.
+type halfCloser interface {
+	net.Conn
+	CloseWrite() error
+}
+
+// relay copies a→b and b→a until both directions end, passing each EOF on
+// as a half-close.
+func relay(a, b net.Conn) {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	pipe := func(dst, src net.Conn) {
+		defer wg.Done()
+		io.Copy(dst, src)
+		if hc, ok := dst.(halfCloser); ok {
+			hc.CloseWrite()
+		} else {
+			dst.Close()
+		}
+	}
+	go pipe(a, b)
+	go pipe(b, a)
+	wg.Wait()
+}
