@@ -56,13 +56,15 @@ func init() {
 		os.Exit(secondStage(f))
 	case "2":
 		detached, pipe = true, f
+		fmt.Fprintf(pipe, "%s %d\n", msgPID, os.Getpid())
 	}
 }
 
 // secondStage runs in the session leader (stage 1): it starts the daemon as
 // its child, which is therefore not a session leader and can never acquire a
-// controlling terminal, tells the original process the daemon's pid, and
-// returns the exit status of stage 1.
+// controlling terminal, and returns the exit status of stage 1. It writes
+// on the pipe only when the daemon could not be started: the daemon writes
+// its own pid first, so the two never interleave.
 func secondStage(pipe *os.File) int {
 	exe, err := executable()
 	if err == nil {
@@ -72,8 +74,7 @@ func secondStage(pipe *os.File) int {
 			err = cmd.Start()
 		}
 		if err == nil {
-			fmt.Fprintf(pipe, "%s %d\n", msgPID, cmd.Process.Pid)
-			return 0
+			return 0 // the daemon tells its pid itself: no interleaving
 		}
 	}
 	fmt.Fprintf(pipe, "%s daemonize: start daemon: %v", msgFail, err)
