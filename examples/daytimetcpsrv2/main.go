@@ -181,4 +181,3 @@ func acceptLoop(l net.Listener, log *slog.Logger) error {
 func daytime(t time.Time) string {
 	return fmt.Sprintf("%.24s\r\n", t.Format(time.ANSIC))
 }
-
