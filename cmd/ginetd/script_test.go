@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"ginetd":             func() { os.Exit(run(os.Args[1:])) },
 		spawn.TrampolineArg0: func() { spawn.Trampoline(os.Args[1:]) },
+		"tcpget":             tcpget,
+		"mkstale":            mkstale,
 	})
 }
 
@@ -72,6 +74,12 @@ func TestScripts(t *testing.T) {
 			"udp":       cmdUDP,
 			"signal":    cmdSignal,
 			"sleep":     cmdSleep,
+			"freeport":  cmdFreePort,
+			"hold":      cmdHold,
+			"release":   cmdRelease,
+			"hammer":    cmdHammer,
+			"fds":       cmdFDs,
+			"zombies":   cmdZombies,
 		},
 	})
 }
@@ -191,18 +199,27 @@ func waitFor(ts *testscript.TestScript, path string, re *regexp.Regexp, d time.D
 	}
 }
 
-// dial [-n] NETWORK ADDR [INPUT]: connect, send INPUT (with \n escapes),
+// dial [-n] [-src IP] NETWORK ADDR [INPUT]: connect, send INPUT (with \n escapes),
 // half-close (unless -n), and copy everything read until EOF (5 s) to
 // stdout. With !, the connection must fail or be closed without data.
 func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 	halfClose := true
-	if len(args) > 0 && args[0] == "-n" {
-		halfClose, args = false, args[1:]
+	d := net.Dialer{Timeout: 5 * time.Second}
+	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "-n":
+			halfClose, args = false, args[1:]
+		case "-src":
+			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+			args = args[2:]
+		default:
+			ts.Fatalf("dial: unknown flag %s", args[0])
+		}
 	}
 	if len(args) < 2 {
 		ts.Fatalf("usage: dial [-n] NETWORK ADDR [INPUT]")
 	}
-	c, err := net.DialTimeout(args[0], args[1], 5*time.Second)
+	c, err := d.Dial(args[0], args[1])
 	if err != nil {
 		if neg {
 			return

@@ -50,6 +50,7 @@ type service struct {
 
 	// Accept back-off after EMFILE/ENFILE.
 	pauseDelay time.Duration
+	fdWait     bool // paused by the descriptor budget
 
 	// Counters for status and metrics.
 	accepted, refused, failed uint64

@@ -48,6 +48,8 @@ type Supervisor struct {
 	buf      []byte
 	out      []byte
 	stopping bool
+	fdLimit  int  // RLIMIT_NOFILE
+	fdLow    bool // services are paused by the descriptor budget
 
 	events chan event // from other goroutines to the loop
 	done   chan struct{}
@@ -71,7 +73,10 @@ func New(opts Options) (*Supervisor, error) {
 	if err != nil {
 		return nil, err
 	}
+	var rl unix.Rlimit
+	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
 	return &Supervisor{
+		fdLimit:  int(min(rl.Cur, 1<<30)),
 		opts:     opts,
 		log:      opts.Log,
 		p:        p,

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+// More script commands: ports, load and process checks.
+
+// freeport VAR: set $VAR to a TCP port free on both 127.0.0.1 and ::1.
+func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	for i := 0; i < 100; i++ {
+		l4, err := net.Listen("tcp4", "127.0.0.1:0")
+		ts.Check(err)
+		port := l4.Addr().(*net.TCPAddr).Port
+		l6, err := net.Listen("tcp6", fmt.Sprintf("[::1]:%d", port))
+		l4.Close()
+		if err == nil {
+			l6.Close()
+			ts.Setenv(args[0], strconv.Itoa(port))
+			return
+		}
+	}
+	ts.Fatalf("no free port")
+}
+
+var held sync.Map // name → net.Listener
+
+// hold VAR: bind a TCP listener on 127.0.0.1:0, keep it, and set $VAR to
+// its port. release VAR closes it.
+func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	l, err := net.Listen("tcp4", "127.0.0.1:0")
+	ts.Check(err)
+	held.Store(ts.Getenv("WORK")+args[0], l)
+	ts.Setenv(args[0], strconv.Itoa(l.Addr().(*net.TCPAddr).Port))
+}
+
+func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
+	if l, ok := held.LoadAndDelete(ts.Getenv("WORK") + args[0]); ok {
+		l.(net.Listener).Close()
+	}
+}
+
+// hammer [-c C] N ADDR: make N connections (C at a time, default 8), each
+// reading to EOF; every one must get at least one byte.
+func cmdHammer(ts *testscript.TestScript, neg bool, args []string) {
+	c := 8
+	if len(args) > 2 && args[0] == "-c" {
+		c, _ = strconv.Atoi(args[1])
+		args = args[2:]
+	}
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	addr := args[1]
+	var next, failed atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for w := 0; w < c; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for next.Add(1) <= int64(n) {
+				if err := fetch(addr); err != nil {
+					failed.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		ts.Fatalf("%d of %d connections failed; first: %v", failed.Load(), n, firstErr.Load())
+	}
+}
+
+func fetch(addr string) error {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(c)
+	if err != nil {
+		return err
+	}
+	if len(b) == 0 {
+		return fmt.Errorf("no data")
+	}
+	return nil
+}
+
+// fds PID VAR: set $VAR to the number of open descriptors of PID.
+// With a third argument SAME, instead check that the count equals $SAME.
+func cmdFDs(ts *testscript.TestScript, neg bool, args []string) {
+	ents, err := os.ReadDir("/proc/" + args[0] + "/fd")
+	ts.Check(err)
+	n := strconv.Itoa(len(ents))
+	if len(args) > 2 {
+		if want := ts.Getenv(args[2]); n != want {
+			ts.Fatalf("process %s has %s fds, want %s", args[0], n, want)
+		}
+		return
+	}
+	ts.Setenv(args[1], n)
+}
+
+// zombies PID: fail if PID has zombie children; print its thread count.
+func cmdZombies(ts *testscript.TestScript, neg bool, args []string) {
+	pid := args[0]
+	z := 0
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		s := string(b)
+		i := strings.LastIndexByte(s, ')')
+		if i < 0 {
+			continue
+		}
+		f := strings.Fields(s[i+1:])
+		if len(f) > 2 && f[1] == pid && f[0] == "Z" {
+			z++
+		}
+	}
+	if z > 0 != neg {
+		ts.Fatalf("process %s has %d zombie children", pid, z)
+	}
+}
+
+// tcpget ADDR: a client for background use (exec tcpget ADDR &name&):
+// read to EOF and print what came, then "elapsed Ns".
+func tcpget() {
+	start := time.Now()
+	c, err := net.DialTimeout("tcp", os.Args[1], 10*time.Second)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	b, _ := io.ReadAll(c)
+	os.Stdout.Write(b)
+	fmt.Printf("elapsed %.1fs\n", time.Since(start).Seconds())
+}
+
+// mkstale PATH: leave a unix socket file at PATH that nothing listens on,
+// as a killed daemon would.
+func mkstale() {
+	l, err := net.Listen("unix", os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	l.(*net.UnixListener).SetUnlinkOnClose(false)
+	l.Close()
+}
