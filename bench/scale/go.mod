@@ -1,0 +1,3 @@
+module ginetd-bench/scale
+
+go 1.26
