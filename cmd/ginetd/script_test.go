@@ -156,8 +156,14 @@ func varName(label string) string {
 	}, label)
 }
 
-// waitlog LOG REGEXP [COUNT]: wait (10 s) until LOG matches REGEXP (COUNT times).
+// waitlog [-t DURATION] LOG REGEXP [COUNT]: wait (default 10 s) until LOG matches REGEXP (COUNT times).
 func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
+	timeout := 10 * time.Second
+	if len(args) > 1 && args[0] == "-t" {
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		timeout, args = d, args[2:]
+	}
 	if len(args) < 2 {
 		ts.Fatalf("usage: waitlog LOG REGEXP [COUNT]")
 	}
@@ -166,7 +172,7 @@ func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) > 2 {
 		n, _ = strconv.Atoi(args[2])
 	}
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(timeout)
 	for {
 		b, _ := os.ReadFile(ts.MkAbs(args[0]))
 		if len(re.FindAllIndex(b, -1)) >= n {
