@@ -1,0 +1,40 @@
+package frontdoor
+
+import (
+	"errors"
+	"testing"
+)
+
+// FuzzParseHeader checks that the parser never panics, never claims more
+// bytes than it was given, never looks past the header when fed exactly
+// what it asks for, and agrees with itself whether it sees the input all
+// at once or byte by byte.
+func FuzzParseHeader(f *testing.F) {
+	for _, tc := range parseCases {
+		f.Add(tc.in)
+	}
+	f.Fuzz(func(t *testing.T, in []byte) {
+		exact := &slicePeeker{data: in}
+		h1, found1, err1 := readHeader(exact)
+		greedy := &slicePeeker{data: in, greedy: true}
+		h2, found2, err2 := readHeader(greedy)
+		if found1 != found2 || (err1 == nil) != (err2 == nil) || h1 != h2 {
+			t.Fatalf("exact %v %v %v, greedy %v %v %v", h1, found1, err1, h2, found2, err2)
+		}
+		if err1 != nil && !errors.Is(err1, ErrMalformed) {
+			t.Fatalf("error %v does not wrap ErrMalformed", err1)
+		}
+		if !found1 {
+			return
+		}
+		if h1.n > len(in) || h1.n <= 0 {
+			t.Fatalf("header length %d of %d bytes", h1.n, len(in))
+		}
+		if exact.max > h1.n {
+			t.Fatalf("looked at %d bytes of a %d-byte header", exact.max, h1.n)
+		}
+		if !h1.local && (!h1.src.IsValid() || !h1.dst.IsValid() || h1.src.Addr().Is4In6()) {
+			t.Fatalf("bad addresses %v %v", h1.src, h1.dst)
+		}
+	})
+}
