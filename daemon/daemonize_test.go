@@ -27,6 +27,7 @@ func helperDaemonize() int {
 		Name:    "dtest",
 		Umask:   0o027,
 		PIDFile: os.Getenv("DAEMON_TEST_PIDFILE"),
+		Env:     []string{"DTEST_EXTRA=from-options"},
 	})
 	if err != nil {
 		if IsDaemon() {
@@ -49,6 +50,7 @@ func helperDaemonize() int {
 	report("umask %o", mask)
 	report("isdaemon %v", IsDaemon())
 	report("stage %q", os.Getenv(stageEnv))
+	report("extra %s", os.Getenv("DTEST_EXTRA"))
 	ents, _ := os.ReadDir("/proc/self/fd")
 	for _, e := range ents {
 		target, _ := os.Readlink("/proc/self/fd/" + e.Name())
@@ -120,7 +122,6 @@ func TestDaemonizeReady(t *testing.T) {
 	if err := p.wait(t); err != nil {
 		t.Fatalf("original process: %v, stderr %q", err, p.stderr.String())
 	}
-	t.Log(strings.Join(lines, "\n"))
 	pid, _ := strconv.Atoi(field(lines, "pid"))
 	sid, _ := strconv.Atoi(field(lines, "sid"))
 	mySid, _ := unix.Getsid(0)
@@ -131,7 +132,7 @@ func TestDaemonizeReady(t *testing.T) {
 		t.Errorf("daemon session %d: want a new session, not %d", sid, mySid)
 	}
 	for key, want := range map[string]string{
-		"tty_nr": "0", "cwd": "/", "umask": "27", "isdaemon": "true", "stage": `""`,
+		"tty_nr": "0", "cwd": "/", "umask": "27", "isdaemon": "true", "stage": `""`, "extra": "from-options",
 		"fd0": "/dev/null", "fd1": "/dev/null", "fd2": "/dev/null",
 	} {
 		if got := field(lines, key); got != want {
@@ -190,5 +191,24 @@ func TestDaemonizePIDFile(t *testing.T) {
 	want := fmt.Sprintf("dtest: daemonize: pidfile %s: already running (pid %s)\n", pidPath, pid)
 	if exitCode(err) != 1 || p2.stderr.String() != want {
 		t.Errorf("second instance: %v, stderr %q; want exit 1, %q", err, p2.stderr.String(), want)
+	}
+}
+
+func TestWaitReady(t *testing.T) {
+	for _, tc := range []struct {
+		in, stderr string
+		code       int
+	}{
+		{"pid 7\nready\n", "", 0},
+		{"pid 7\nfail bind: in use\nsecond line\n", "x: bind: in use\nsecond line\n", 1},
+		{"fail daemonize: start daemon: no exe", "x: daemonize: start daemon: no exe\n", 1},
+		{"pid 7\n", "x: daemon (pid 7) exited before it was ready\n", 1},
+		{"", "x: daemon exited before it was ready\n", 1},
+	} {
+		var stderr strings.Builder
+		code := waitReady(strings.NewReader(tc.in), "x", &stderr)
+		if code != tc.code || stderr.String() != tc.stderr {
+			t.Errorf("%q: %d, %q; want %d, %q", tc.in, code, stderr.String(), tc.code, tc.stderr)
+		}
 	}
 }

@@ -11,26 +11,28 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The inetd contract (daemon_inetd in UNIX Network Programming): a
-// super-server starts the program with the client on fd 0 (and 1 and 2 for
-// a nowait service), or, for a wait service, the service's socket itself.
-//
-// Each Inetd function returns a new descriptor, a dup of fd 0 made by the
-// net package; fd 0 stays open, and closing what is returned does not close
-// it. The client sees the connection end only when every descriptor is
-// closed — fds 0, 1 and 2 included, typically when the program exits — so
-// use CloseWrite (on a *net.TCPConn or *net.UnixConn) to send EOF earlier.
-//
-// The net package puts the socket in non-blocking mode. That flag belongs to
-// the open file description, which fds 0, 1, 2 and the dup all share: after
-// an Inetd call, a read or write through os.Stdin or os.Stdout, or by a
-// program this one execs on those fds, may fail with EAGAIN instead of
-// waiting. Use the returned conn for all I/O on the socket.
-
 // InetdConn returns the connected stream socket on fd 0, for a program run
-// by an inetd as a nowait stream service. It fails if fd 0 is not a
-// socket, is a datagram socket, or is a listening socket (the service is
-// configured wait: use InetdListener). The caller closes the conn.
+// by an inetd as a nowait stream service (daemon_inetd in UNIX Network
+// Programming: the super-server starts the program with the client on fds
+// 0, 1 and 2). It fails if fd 0 is not a socket (ErrNotSocket: started
+// from a shell), is a datagram socket, or is a listening socket (the
+// service is configured wait: use InetdListener).
+//
+// The conn is a new descriptor, a dup of fd 0 made by net.FileConn; fd 0
+// stays open, and closing the conn does not close it. The client sees the
+// connection end only when every descriptor is closed, fds 0, 1 and 2
+// included, typically when the program exits; use CloseWrite (on a
+// *net.TCPConn or *net.UnixConn) to send EOF earlier. The caller closes
+// the conn.
+//
+// net.FileConn puts the socket in non-blocking mode, and that flag belongs
+// to the open file description, which fds 0, 1, 2 and the dup all share:
+// after this call, a read or write through os.Stdin, os.Stdout or
+// os.Stderr, or by a program this one execs on those fds, may fail with
+// EAGAIN instead of waiting. Do all I/O on the socket through the conn.
+// (Conversely, os.Stdin.Fd() would make the shared description blocking
+// again, under the conn's feet.) The same holds for InetdPacketConn and
+// InetdListener.
 func InetdConn() (net.Conn, error) {
 	if err := checkFD0("inetd conn", unix.SOCK_STREAM, false); err != nil {
 		return nil, err
@@ -45,8 +47,8 @@ func InetdConn() (net.Conn, error) {
 // InetdPacketConn returns the datagram socket on fd 0, for a program run by
 // an inetd as a dgram service (wait: the service's socket, from which the
 // program reads the waiting datagram; nowait in ginetd: a socket connected
-// to the client). It fails if fd 0 is not a datagram socket. The caller
-// closes the conn.
+// to the client). It fails if fd 0 is not a datagram socket. The conn is
+// a non-blocking dup of fd 0, as with InetdConn. The caller closes it.
 func InetdPacketConn() (net.PacketConn, error) {
 	if err := checkFD0("inetd packet conn", unix.SOCK_DGRAM, false); err != nil {
 		return nil, err
@@ -61,7 +63,8 @@ func InetdPacketConn() (net.PacketConn, error) {
 // InetdListener returns the listening socket on fd 0, for a program run by
 // an inetd as a wait stream service: it accepts the clients itself, and the
 // inetd watches the socket again when the program exits. It fails if fd 0
-// is not a listening stream socket. The caller closes the listener.
+// is not a listening stream socket. The listener is a non-blocking dup of
+// fd 0, as with InetdConn. The caller closes it.
 func InetdListener() (net.Listener, error) {
 	if err := checkFD0("inetd listener", unix.SOCK_STREAM, true); err != nil {
 		return nil, err
