@@ -34,9 +34,15 @@
 // program thus learns whether it started, and only after it is ready to
 // serve (its sockets bound), as a Type=forking service expects.
 //
-// The program's code before the Daemonize call runs in each stage; keep it
-// to argument checking. Under systemd or another supervisor, do not
-// daemonize at all: run in the foreground with Type=notify and call Ready.
+// The marker, _GO_DAEMON_STAGE, is removed from the environment at once, so
+// the daemon's own children never see it. The program's code before the
+// Daemonize call runs twice, in the original process and in the daemon
+// (stage 1 stops in init); keep it to argument checking, so that usage
+// errors still reach the terminal. The daemon's parent is init (or the
+// nearest subreaper) once stage 1 has exited. Sockets passed by socket
+// activation are not carried over: under systemd or another supervisor,
+// do not daemonize at all, but run in the foreground with Type=notify and
+// call Ready.
 //
 // # Readiness and systemd
 //

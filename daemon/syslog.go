@@ -14,7 +14,10 @@ import (
 	"time"
 )
 
-// LogOptions are the openlog(3) options of Logger.
+// LogOptions are the openlog(3) options of Logger. When syslog is
+// unreachable, the outage is reported once on Stderr with Perror and on the
+// console with Cons; with neither, silently: messages are dropped until a
+// later one finds the syslog daemon back.
 type LogOptions struct {
 	// PID adds the process id to each message: "TAG[PID]: " (LOG_PID).
 	PID bool
