@@ -1,0 +1,112 @@
+package frontdoor
+
+import (
+	"crypto/tls"
+	"io"
+	"net"
+	"sync"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// relayBufSize is the copy buffer of each direction. Reads from a
+// tls.Conn return one record (at most 16 KiB) at a time; the larger
+// buffer lets the child's output go out in full-size records.
+const relayBufSize = 32 << 10
+
+var relayBufs = sync.Pool{New: func() any { b := make([]byte, relayBufSize); return &b }}
+
+// relay copies between a TLS connection and our end of the child's
+// socketpair.
+type relay struct {
+	c    net.Conn // the client's socket, under tc
+	tc   *tls.Conn
+	uc   *net.UnixConn
+	done chan struct{}
+
+	abortOnce sync.Once
+}
+
+type closeWriter interface{ CloseWrite() error }
+
+// longAgo is a deadline that has passed: setting it wakes every blocked
+// read and write with an error, without racing a Close against them.
+var longAgo = time.Unix(1, 0)
+
+func startRelay(c net.Conn, tc *tls.Conn, uc *net.UnixConn) *relay {
+	r := &relay{c: c, tc: tc, uc: uc, done: make(chan struct{})}
+	inDone := make(chan struct{})
+	go r.inbound(inDone)
+	go r.outbound(inDone)
+	return r
+}
+
+// abort makes every blocked or later read and write on both sides fail.
+func (r *relay) abort() {
+	r.abortOnce.Do(func() {
+		r.c.SetDeadline(longAgo)
+		r.uc.SetDeadline(longAgo)
+	})
+}
+
+// inbound copies client to child. At the client's close_notify or FIN the
+// child reads EOF; on an error the whole relay is aborted.
+func (r *relay) inbound(inDone chan<- struct{}) {
+	defer close(inDone)
+	buf := relayBufs.Get().(*[]byte)
+	_, err := io.CopyBuffer(r.uc, r.tc, *buf)
+	relayBufs.Put(buf)
+	if err != nil {
+		r.abort()
+	}
+	r.uc.CloseWrite()
+}
+
+// outbound copies child to client, then closes everything once inbound
+// has finished too. When the child shuts down its output (or exits) the
+// client gets close_notify and FIN; the client may still send until the
+// child's end is closed altogether.
+func (r *relay) outbound(inDone <-chan struct{}) {
+	defer close(r.done)
+	buf := relayBufs.Get().(*[]byte)
+	_, err := io.CopyBuffer(r.tc, r.uc, *buf)
+	relayBufs.Put(buf)
+	if err == nil {
+		err = r.tc.CloseWrite()
+	}
+	if err == nil {
+		if cw, ok := r.c.(closeWriter); ok {
+			err = cw.CloseWrite()
+		}
+	}
+	if err == nil {
+		r.waitHangup()
+	}
+	// Either the child's end is gone, so nothing the client sends can be
+	// delivered, or something failed: stop reading from the client.
+	r.abort()
+	<-inDone
+	r.uc.Close()
+	r.c.Close()
+}
+
+// waitHangup waits in the netpoller until our end of the socketpair
+// reports POLLHUP: the child's end is closed, or both directions are shut
+// down. It also returns when the relay is aborted.
+func (r *relay) waitHangup() {
+	rc, err := r.uc.SyscallConn()
+	if err != nil {
+		return
+	}
+	rc.Read(func(fd uintptr) bool {
+		pfd := []unix.PollFd{{Fd: int32(fd), Events: unix.POLLIN | unix.POLLRDHUP}}
+		for {
+			n, err := unix.Poll(pfd, 0)
+			if err == unix.EINTR {
+				continue
+			}
+			return err != nil || (n > 0 && pfd[0].Revents&(unix.POLLHUP|unix.POLLERR|unix.POLLNVAL) != 0)
+		}
+	})
+}
