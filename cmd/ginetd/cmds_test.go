@@ -166,3 +166,66 @@ func mkstale() {
 	l.(*net.UnixListener).SetUnlinkOnClose(false)
 	l.Close()
 }
+
+// procinfo PID: print what daemon_init is about, one fact per line:
+// leader=(pid == sid), pgrp_is_pid, tty_nr, cwd, and fd 0-2 targets.
+func cmdProcInfo(ts *testscript.TestScript, neg bool, args []string) {
+	pid := args[0]
+	b, err := os.ReadFile("/proc/" + pid + "/stat")
+	ts.Check(err)
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	// f[0]=state f[1]=ppid f[2]=pgrp f[3]=session f[4]=tty_nr
+	fmt.Fprintf(ts.Stdout(), "session_leader=%v\n", f[3] == pid)
+	fmt.Fprintf(ts.Stdout(), "group_leader=%v\n", f[2] == pid)
+	fmt.Fprintf(ts.Stdout(), "tty_nr=%s\n", f[4])
+	cwd, _ := os.Readlink("/proc/" + pid + "/cwd")
+	fmt.Fprintf(ts.Stdout(), "cwd=%s\n", cwd)
+	for i := 0; i < 3; i++ {
+		t, _ := os.Readlink(fmt.Sprintf("/proc/%s/fd/%d", pid, i))
+		fmt.Fprintf(ts.Stdout(), "fd%d=%s\n", i, t)
+	}
+}
+
+// alive PID: fail unless PID is a running process (with !: unless it has gone).
+// Waits up to 5 s for the expected state.
+func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
+	pid, err := strconv.Atoi(ts.Getenv(strings.TrimPrefix(args[0], "$")))
+	if err != nil {
+		pid, err = strconv.Atoi(args[0])
+		ts.Check(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		up := err == nil && !strings.Contains(string(b), ") Z ")
+		if up != neg {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("process %d alive=%v", pid, up)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// unixgram PATH FILE: listen on a unix datagram socket at PATH until the
+// script ends, appending each datagram and a newline to FILE (a fake
+// syslog daemon or NOTIFY_SOCKET).
+func cmdUnixgram(ts *testscript.TestScript, neg bool, args []string) {
+	c, err := net.ListenPacket("unixgram", args[0])
+	ts.Check(err)
+	out, err := os.OpenFile(ts.MkAbs(args[1]), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	ts.Check(err)
+	ts.Defer(func() { c.Close(); out.Close() })
+	go func() {
+		buf := make([]byte, 65536)
+		for {
+			n, _, err := c.ReadFrom(buf)
+			if err != nil {
+				return
+			}
+			out.Write(append(buf[:n:n], '\n'))
+		}
+	}()
+}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
 	"time"
 )
 
@@ -88,4 +89,33 @@ func (f *flags) controlPath() string {
 		return "/run/ginetd.sock"
 	}
 	return ""
+}
+
+// absolute makes the paths of the command line absolute against dir: the
+// daemon's working directory is "/".
+func (f *flags) absolute(dir string) {
+	args := f.fs.Args()
+	if len(args) > 0 {
+		abs := make([]string, len(args))
+		for i, a := range args {
+			abs[i] = absPath(dir, a)
+		}
+		f.fs.Parse(abs) // positional only: nothing to fail
+	}
+	if f.log != "" && f.log != "syslog" && f.log != "stderr" {
+		f.log = absPath(dir, f.log)
+	}
+	f.pidfile = absPath(dir, f.pidfile)
+	if f.control != "none" {
+		f.control = absPath(dir, f.control)
+	}
+	f.hostsAllow = absPath(dir, f.hostsAllow)
+	f.hostsDeny = absPath(dir, f.hostsDeny)
+}
+
+func absPath(dir, p string) string {
+	if p == "" || p == "none" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(dir, p)
 }

@@ -5,9 +5,11 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/ginetd/ginetd/daemon"
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/control"
@@ -26,13 +28,51 @@ type server struct {
 }
 
 // serve runs the super-server until SIGTERM/SIGINT or a stop request.
+// Without -f or -d it first detaches (daemon.Daemonize): the command the
+// user typed exits only once every socket is bound, 0 then, or 1 with the
+// start-up error.
 func serve(f *flags) int {
-	log, reopen, err := newLogger(f, false)
+	daemonized := !f.foreground
+	if daemonized {
+		if err := detach(f); err != nil {
+			fmt.Fprintln(os.Stderr, "ginetd:", err)
+			return exitSystem
+		}
+	}
+	var pidfile *daemon.PIDFile
+	if daemonized {
+		pidfile = daemon.DaemonPIDFile()
+	}
+	fail := func(code int, err error) int {
+		if pidfile != nil {
+			pidfile.Remove() // before the waiting command learns of the failure
+			pidfile = nil
+		}
+		switch {
+		case daemonized:
+			daemon.Fail(err)
+		case code == exitConfig: // FILE:LINE: lines, as check prints them
+			fmt.Fprintln(os.Stderr, err)
+		default:
+			fmt.Fprintln(os.Stderr, "ginetd:", err)
+		}
+		return code
+	}
+	log, reopen, err := newLogger(f, daemonized)
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ginetd:", err)
-		return exitUsage
+		return fail(exitUsage, err)
 	}
 	srv := &server{flags: f, paths: f.configs(), log: log, reopen: reopen}
+	if !daemonized && f.pidfile != "" {
+		if pidfile, err = daemon.OpenPIDFile(f.pidfile); err != nil {
+			return fail(exitSystem, err)
+		}
+	}
+	defer func() {
+		if pidfile != nil {
+			pidfile.Remove()
+		}
+	}()
 	cfg, probs := loader.Load(srv.paths)
 	for _, p := range probs {
 		if p.Warning {
@@ -40,13 +80,16 @@ func serve(f *flags) int {
 		}
 	}
 	if probs.HasErrors() {
-		fmt.Fprintln(os.Stderr, probs.Errors().Error())
-		return exitConfig
+		if daemonized {
+			for _, p := range probs.Errors() {
+				log.Error("config", "problem", p.Error())
+			}
+		}
+		return fail(exitConfig, probs.Errors())
 	}
 	closeInheritedFDs()
 	if err := spawn.SetupSIGCHLD(); err != nil {
-		fmt.Fprintln(os.Stderr, "ginetd: SIGCHLD:", err)
-		return exitSystem
+		return fail(exitSystem, fmt.Errorf("SIGCHLD: %w", err))
 	}
 	sigs := make(chan os.Signal, 8)
 	// SIGPIPE is caught (not ignored) so that a closed stderr or log
@@ -64,13 +107,18 @@ func serve(f *flags) int {
 	}
 	srv.sup, err = supervisor.New(supervisor.Options{Log: log, DefaultRate: rate, RateInterval: f.rateInterval, Hosts: hosts})
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "ginetd:", err)
-		return exitSystem
+		return fail(exitSystem, err)
 	}
 	go srv.sup.Run()
-	if _, err := srv.sup.Apply(cfg); err != nil {
-		fmt.Fprintln(os.Stderr, "ginetd:", err)
-		return exitSystem
+	d, err := srv.sup.Apply(cfg)
+	if err != nil {
+		return fail(exitSystem, err)
+	}
+	if daemonized && len(d.Unbound) > 0 {
+		// The command that started the daemon reports the failure; in
+		// the foreground (-f, under a supervisor) ginetd keeps retrying.
+		srv.sup.Stop()
+		return fail(exitSystem, fmt.Errorf("cannot bind: %s", strings.Join(d.Unbound, "; ")))
 	}
 	if path := f.controlPath(); path != "" {
 		ctl, err := control.Listen(path, controlHandler{srv})
@@ -81,12 +129,14 @@ func serve(f *flags) int {
 			// The default socket is taken (another ginetd): run without one.
 			log.Warn("control", "err", err)
 		default:
-			fmt.Fprintln(os.Stderr, "ginetd:", err)
 			srv.sup.Stop()
-			return exitSystem
+			return fail(exitSystem, err)
 		}
 	}
 	log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
+	daemon.Ready()
+	stopNotify := srv.notifyLoop()
+	defer stopNotify()
 	for {
 		select {
 		case sig := <-sigs:
@@ -95,15 +145,32 @@ func serve(f *flags) int {
 				srv.reload()
 			case syscall.SIGTERM, syscall.SIGINT:
 				log.Info("signal", "sig", sig.String())
+				daemon.Stopping()
 				srv.sup.Stop()
 				return exitOK
 			case syscall.SIGUSR1:
 				srv.dumpState()
 			}
 		case <-srv.sup.Done():
+			daemon.Stopping()
 			return exitOK
 		}
 	}
+}
+
+// detach daemonizes. The daemon runs in "/", so relative paths in the
+// command line are resolved against the directory ginetd was started in,
+// passed on in GINETD_CWD (which no child sees).
+func detach(f *flags) error {
+	if cwd := os.Getenv("GINETD_CWD"); cwd != "" && daemon.IsDaemon() {
+		f.absolute(cwd)
+	}
+	pidfile := f.pidfile
+	if pidfile == "" && os.Geteuid() == 0 {
+		pidfile = "/run/ginetd.pid"
+	}
+	cwd, _ := os.Getwd()
+	return daemon.Daemonize(daemon.Options{PIDFile: absPath(cwd, pidfile), Umask: -1, Env: []string{"GINETD_CWD=" + cwd}})
 }
 
 // reload re-reads every file and applies the result as a whole, or logs
@@ -125,9 +192,11 @@ func (srv *server) reload() error {
 	}
 	if probs.HasErrors() {
 		srv.log.Error("reload-failed", "errors", len(probs.Errors()))
-		return probs.Err()
+		return probs.Errors()
 	}
+	daemon.Reloading()
 	d, err := srv.sup.Apply(cfg)
+	daemon.Notify("READY=1", srv.statusLine())
 	if err != nil {
 		return err
 	}

@@ -80,6 +80,9 @@ func TestScripts(t *testing.T) {
 			"hammer":    cmdHammer,
 			"fds":       cmdFDs,
 			"zombies":   cmdZombies,
+			"procinfo":  cmdProcInfo,
+			"alive":     cmdAlive,
+			"unixgram":  cmdUnixgram,
 		},
 	})
 }
@@ -125,7 +128,10 @@ func cmdExpand(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-var listenRE = regexp.MustCompile(`msg=listen svc=(\S+) addr=(\S+)`)
+var (
+	listenRE = regexp.MustCompile(`(?:msg=| )listen svc=(\S+) addr=(\S+)`)
+	readyRE  = regexp.MustCompile(`(?:msg=| )ready services=\d+ pid=(\d+)`)
+)
 
 // listening LOG: wait (10 s) until LOG has ginetd's "ready" line, then set
 // one variable per service to its bound address: daytime/tcp4 → $daytime_tcp4.
@@ -134,7 +140,7 @@ func cmdListening(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: listening LOG")
 	}
-	log := waitFor(ts, ts.MkAbs(args[0]), regexp.MustCompile(`msg=ready .*pid=(\d+)`), 10*time.Second)
+	log := waitFor(ts, ts.MkAbs(args[0]), readyRE, 10*time.Second)
 	for _, m := range listenRE.FindAllStringSubmatch(log, -1) {
 		ts.Setenv(varName(m[1]), m[2])
 		host, port, err := net.SplitHostPort(m[2])
@@ -143,8 +149,12 @@ func cmdListening(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Setenv(varName(m[1])+"_port", port)
 		}
 	}
-	m := regexp.MustCompile(`msg=ready .*pid=(\d+)`).FindAllStringSubmatch(log, -1)
+	m := readyRE.FindAllStringSubmatch(log, -1)
 	ts.Setenv("PID", m[len(m)-1][1])
+	// A daemonized ginetd is no child of the script: make sure it ends.
+	if pid, err := strconv.Atoi(m[len(m)-1][1]); err == nil {
+		ts.Defer(func() { syscall.Kill(pid, syscall.SIGKILL) })
+	}
 }
 
 func varName(label string) string {
@@ -167,7 +177,7 @@ func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) < 2 {
 		ts.Fatalf("usage: waitlog LOG REGEXP [COUNT]")
 	}
-	re := regexp.MustCompile(args[1])
+	re := regexp.MustCompile("(?m)" + args[1])
 	n := 1
 	if len(args) > 2 {
 		n, _ = strconv.Atoi(args[2])

@@ -18,6 +18,9 @@ import (
 // Diff is what an Apply changed, by service label.
 type Diff struct {
 	Added, Removed, Changed []string
+	// Unbound holds "label: error" for new services whose socket could not
+	// be bound; they retry with back-off.
+	Unbound []string
 }
 
 // Apply makes cfg the running configuration, as a whole: a service whose
@@ -57,6 +60,9 @@ func (s *Supervisor) apply(cfg *config.Config) Diff {
 		next[key] = svc
 		d.Added = append(d.Added, c.Label())
 		s.open(svc)
+		if svc.sock == nil {
+			d.Unbound = append(d.Unbound, c.Label()+": "+svc.lastErr)
+		}
 	}
 	for key, old := range s.services {
 		if _, ok := next[key]; !ok {

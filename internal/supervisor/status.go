@@ -2,6 +2,7 @@ package supervisor
 
 import (
 	"sort"
+	"strings"
 )
 
 // ServiceStatus is one row of `ginetd status`.
@@ -44,9 +45,8 @@ func (svc *service) status() ServiceStatus {
 	if svc.sock != nil {
 		addr = svc.sock.String()
 	}
-	name := svc.cfg.Name
+	name := strings.TrimSuffix(svc.cfg.Label(), "/"+svc.cfg.Proto)
 	if svc.cfg.TCPMux {
-		name = "tcpmux/" + name
 		addr = "-"
 	}
 	return ServiceStatus{
