@@ -27,6 +27,7 @@ func sClient(t *testing.T, ctx context.Context, p *pki, addr, cert, key string, 
 // TestOpenSSLEcho: s_client sends a line, gets it back from cat, then at
 // the end of its input sends close_notify, which must end cat.
 func TestOpenSSLEcho(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, true, ""), []string{"/bin/cat"})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -56,6 +57,7 @@ func TestOpenSSLEcho(t *testing.T) {
 // TestOpenSSLEnv: env(1) as the child prints TLS_CLIENT_SUBJECT and exits;
 // s_client, whose input stays open, must see the server close.
 func TestOpenSSLEnv(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, true, ""), []string{"/usr/bin/env"})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)

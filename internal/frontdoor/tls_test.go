@@ -26,6 +26,7 @@ func dialTLS(t testing.TB, addr string, cfg *tls.Config) *tls.Conn {
 }
 
 func TestTerminateEcho(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, true, ""), []string{"/bin/cat"})
 	c := dialTLS(t, srv.addr(), p.clientConfig(p.client))
@@ -102,6 +103,7 @@ func TestTerminateEnv(t *testing.T) {
 }
 
 func TestTerminateRefused(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, true, "1.3"), []string{"/bin/cat"})
 	cases := []struct {
@@ -141,6 +143,7 @@ func TestTerminateRefused(t *testing.T) {
 // TestTerminateChildShutsFirst: the child shuts down its output but still
 // reads; the client sees EOF, then sends, and the child gets it all.
 func TestTerminateChildShutsFirst(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	exe, err := os.Executable()
 	if err != nil {
@@ -164,6 +167,7 @@ func TestTerminateChildShutsFirst(t *testing.T) {
 // TestTerminateClientReset: the client vanishes with a RST while cat
 // waits for input; cat must see EOF and the session end.
 func TestTerminateClientReset(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, false, ""), []string{"/bin/cat"})
 	c := dialTLS(t, srv.addr(), p.clientConfig())
@@ -200,6 +204,7 @@ func TestTerminateHandshakeTimeout(t *testing.T) {
 }
 
 func TestSessionClose(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	srv := startServer(t, p.newTLS(t, false, ""), []string{"/bin/cat"})
 	c := dialTLS(t, srv.addr(), p.clientConfig())
@@ -213,6 +218,7 @@ func TestSessionClose(t *testing.T) {
 }
 
 func TestReload(t *testing.T) {
+	noLeaks(t)
 	p := newPKI(t)
 	tl := p.newTLS(t, false, "")
 	srv := startServer(t, tl, []string{"/bin/cat"})
