@@ -2,6 +2,7 @@ package frontdoor
 
 import (
 	"crypto/tls"
+	"errors"
 	"io"
 	"net"
 	"sync"
@@ -51,16 +52,37 @@ func (r *relay) abort() {
 }
 
 // inbound copies client to child. At the client's close_notify or FIN the
-// child reads EOF; on an error the whole relay is aborted.
+// child reads EOF. An error on the client's side aborts the whole relay;
+// a failed write to the child (its end is closed) only stops this
+// direction, so that outbound still delivers the child's last output.
 func (r *relay) inbound(inDone chan<- struct{}) {
 	defer close(inDone)
 	buf := relayBufs.Get().(*[]byte)
-	_, err := io.CopyBuffer(r.uc, r.tc, *buf)
+	rerr, _ := copyStream(r.uc, r.tc, *buf)
 	relayBufs.Put(buf)
-	if err != nil {
+	if rerr != nil {
 		r.abort()
 	}
 	r.uc.CloseWrite()
+}
+
+// copyStream copies src to dst until EOF (rerr == nil, werr == nil) or
+// the first error, and says on which side it happened.
+func copyStream(dst io.Writer, src io.Reader, buf []byte) (rerr, werr error) {
+	for {
+		n, err := src.Read(buf)
+		if n > 0 {
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return nil, werr
+			}
+		}
+		if err == io.EOF {
+			return nil, nil
+		}
+		if err != nil {
+			return err, nil
+		}
+	}
 }
 
 // outbound copies child to client, then closes everything once inbound
@@ -70,8 +92,9 @@ func (r *relay) inbound(inDone chan<- struct{}) {
 func (r *relay) outbound(inDone <-chan struct{}) {
 	defer close(r.done)
 	buf := relayBufs.Get().(*[]byte)
-	_, err := io.CopyBuffer(r.tc, r.uc, *buf)
+	rerr, werr := copyStream(r.tc, r.uc, *buf)
 	relayBufs.Put(buf)
+	err := errors.Join(rerr, werr)
 	if err == nil {
 		err = r.tc.CloseWrite()
 	}

@@ -27,9 +27,8 @@ type Session struct {
 	r *relay
 }
 
-// Done is closed when the relay has ended and every descriptor the
-// session created, except ChildFD, is closed, as has the client
-// connection.
+// Done is closed when the relay has ended and the client connection and
+// every descriptor the session created, except ChildFD, are closed.
 func (s *Session) Done() <-chan struct{} { return s.r.done }
 
 // Close ends the relay at once without a close_notify, as on an error,

@@ -164,6 +164,35 @@ func TestTerminateChildShutsFirst(t *testing.T) {
 	}
 }
 
+// TestTerminateChildExitsWhileClientSends: the child writes its output and
+// exits without reading; the client, still sending, must get all of it.
+func TestTerminateChildExitsWhileClientSends(t *testing.T) {
+	noLeaks(t)
+	p := newPKI(t)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := startServer(t, p.newTLS(t, false, ""), []string{exe}, childEnv+"=bigout")
+	c := dialTLS(t, srv.addr(), p.clientConfig())
+	go func() {
+		junk := make([]byte, 64<<10)
+		for {
+			if _, err := c.Write(junk); err != nil {
+				return
+			}
+		}
+	}()
+	n, err := io.Copy(io.Discard, c)
+	if err != nil || n != bigOut {
+		t.Errorf("client read %d bytes, %v; want %d and EOF", n, err, bigOut)
+	}
+	if code := srv.waitExit(t); code != 0 {
+		t.Errorf("child exited %d", code)
+	}
+	<-(<-srv.sessions).Done()
+}
+
 // TestTerminateClientReset: the client vanishes with a RST while cat
 // waits for input; cat must see EOF and the session end.
 func TestTerminateClientReset(t *testing.T) {
