@@ -41,8 +41,9 @@
 // close_notify or FIN becomes EOF on the child's fd 0, and the child's
 // exit or shutdown(SHUT_WR) becomes close_notify followed by FIN. The
 // relay ends when both directions are closed, when the child's end is
-// closed altogether (the child and every copy of ChildFD are gone), on the
-// first error in either direction, or on Session.Close.
+// closed altogether (the child and every copy of ChildFD are gone; what it
+// wrote is still delivered first), on an error on the client's side, or
+// on Session.Close. Each direction copies through a pooled 32 KiB buffer.
 //
 // Goroutines: none for ReadProxy. Two per Session for the relay; both end
 // as described above, and Session.Done is closed once they have and every

@@ -72,8 +72,8 @@ func copyStream(dst io.Writer, src io.Reader, buf []byte) (rerr, werr error) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if _, werr := dst.Write(buf[:n]); werr != nil {
-				return nil, werr
+			if _, err := dst.Write(buf[:n]); err != nil {
+				return nil, err
 			}
 		}
 		if err == io.EOF {
