@@ -1,7 +1,6 @@
 package syslog
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -60,16 +59,26 @@ func Run(opts Options, signals <-chan os.Signal) error {
 		return &StartError{err}
 	}
 	var wg sync.WaitGroup
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	for _, src := range s.sources {
 		wg.Go(func() {
-			if err := src.Run(ctx, s.d.batches); err != nil {
+			if err := src.Run(s.d.handle); err != nil {
 				s.logf(msg.Err, "%s: read: %v", src.Name, err)
 			}
 		})
 	}
-	go s.d.run()
+	stopTick := make(chan struct{})
+	go func() {
+		t := time.NewTicker(repeatFlush / 3)
+		defer t.Stop()
+		for {
+			select {
+			case now := <-t.C:
+				s.d.tick(now)
+			case <-stopTick:
+				return
+			}
+		}
+	}()
 	s.logf(msg.Info, "start: inputs %s", s.inputNames())
 	if opts.Ready != nil {
 		opts.Ready()
@@ -82,7 +91,8 @@ func Run(opts Options, signals <-chan os.Signal) error {
 		s.logf(msg.Info, "exiting on %s", sigName(sig))
 		break
 	}
-	s.shutdown(&wg, cancel)
+	close(stopTick)
+	s.shutdown(&wg)
 	return nil
 }
 
@@ -170,15 +180,17 @@ func (s *Server) reload() {
 		s.logf(msg.Err, "reload failed, keeping the running configuration: %v", err)
 		return
 	}
-	r := swapReq{t: t, reply: make(chan struct{})}
-	s.d.swaps <- r
-	<-r.reply
+	s.d.swap(t)
 	s.logf(msg.Info, "reload: %s, %d outputs", s.opts.Config, len(t.outputs))
 }
 
 // shutdown drains the inputs, lets the dispatcher write what they hand
 // over, then closes everything.
-func (s *Server) shutdown(wg *sync.WaitGroup, cancel context.CancelFunc) {
+//
+// A reader that does not finish within stopGrace (one stuck on a kernel
+// log device, say) is left behind: the outputs are closed anyway, and
+// whatever it hands over later is dropped by the closed dispatcher.
+func (s *Server) shutdown(wg *sync.WaitGroup) {
 	for _, src := range s.sources {
 		src.Stop()
 	}
@@ -187,11 +199,9 @@ func (s *Server) shutdown(wg *sync.WaitGroup, cancel context.CancelFunc) {
 	select {
 	case <-drained:
 	case <-time.After(stopGrace):
-		cancel()
-		<-drained
+		s.stderrf(msg.Warning, "inputs did not drain within %v", stopGrace)
 	}
-	close(s.d.stop)
-	<-s.d.done
+	s.d.close()
 	s.closeSources()
 }
 
@@ -215,10 +225,7 @@ func (s *Server) logf(sev int, format string, args ...any) {
 		PID:   s.pid,
 		Text:  []byte(text),
 	}
-	select {
-	case s.d.internal <- m:
-	default: // the dispatcher is far behind; stderr has it
-	}
+	s.d.own(&m)
 }
 
 func (s *Server) stderrf(sev int, format string, args ...any) {

@@ -20,7 +20,6 @@ type Batch struct {
 	Source string
 
 	arena []byte
-	done  chan struct{}
 }
 
 func newBatch(source string, remote bool) *Batch {
@@ -29,12 +28,8 @@ func newBatch(source string, remote bool) *Batch {
 		Remote: remote,
 		Source: source,
 		arena:  make([]byte, 0, arenaSize),
-		done:   make(chan struct{}, 1),
 	}
 }
-
-// Done tells the reader that the consumer is finished with b.
-func (b *Batch) Done() { b.done <- struct{}{} }
 
 func (b *Batch) reset() {
 	b.Msgs = b.Msgs[:0]

@@ -1,11 +1,8 @@
 package input
 
 import (
-	"context"
-	"errors"
-	"net"
 	"net/netip"
-	"syscall"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -20,62 +17,64 @@ type mmsghdr struct {
 	n   uint32
 }
 
-// dgramReader drains a datagram socket with recvmmsg(2).
+// dgramReader drains a blocking datagram socket with recvmmsg(2). Its
+// goroutine waits blocked in the kernel, outside Go's netpoller (the
+// runtime gives its thread's P to others meanwhile): the kernel wakes the
+// thread directly when a datagram arrives, with no epoll round and no
+// goroutine wakeup.
+// Stop is shutdown(2) SHUT_RD: the kernel then returns what is queued, then
+// zero messages.
 type dgramReader struct {
-	rc    syscall.RawConn
+	fd    int
 	hdrs  [slots]mmsghdr
 	iovs  [slots]unix.Iovec
 	names [slots]unix.RawSockaddrAny
 	buf   []byte // slots * msg.MaxSize
 	named bool   // fill names (UDP)
+	// stopped is set by stop: from then on an empty datagram is the end
+	// of the stream (recvmmsg counts shutdown's EOF as one).
+	stopped atomic.Bool
 }
 
-func newDgramReader(c syscall.Conn, named bool) (*dgramReader, error) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	r := &dgramReader{rc: rc, named: named, buf: make([]byte, slots*msg.MaxSize)}
+func newDgramReader(fd int, named bool) *dgramReader {
+	r := &dgramReader{fd: fd, named: named, buf: make([]byte, slots*msg.MaxSize)}
 	for i := range r.hdrs {
 		r.iovs[i].Base = &r.buf[i*msg.MaxSize]
 		r.iovs[i].SetLen(msg.MaxSize)
 		r.hdrs[i].hdr.Iov = &r.iovs[i]
 		r.hdrs[i].hdr.SetIovlen(1)
 	}
-	return r, nil
+	return r
 }
 
-// fill reads into b: it waits until the socket is readable, then reads
-// until it is empty or b is full.
+// fill waits for at least one datagram, then reads until the socket is
+// empty or b is full.
 func (r *dgramReader) fill(b *Batch) error {
-	var serr error
-	err := r.rc.Read(func(fd uintptr) bool {
-		for {
-			room := b.room()
-			if room == 0 {
-				return true
-			}
-			n, err := r.recvmmsg(fd, room)
-			if err == unix.EAGAIN {
-				return len(b.Msgs) > 0
-			}
-			if err == unix.EINTR {
-				continue
-			}
-			if err != nil {
-				serr = err
-				return true
-			}
-			r.collect(b, n)
+	flags := unix.MSG_WAITFORONE
+	for {
+		room := b.room()
+		if room == 0 {
+			return nil
 		}
-	})
-	if err != nil {
-		return err
+		n, err := r.recvmmsg(room, flags)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return nil
+		case err != nil:
+			return err
+		case n == 0:
+			return errStopped
+		}
+		if !r.collect(b, n) {
+			return errStopped
+		}
+		flags = unix.MSG_DONTWAIT
 	}
-	return serr
 }
 
-func (r *dgramReader) recvmmsg(fd uintptr, n int) (int, error) {
+func (r *dgramReader) recvmmsg(n, flags int) (int, error) {
 	for i := range n {
 		h := &r.hdrs[i].hdr
 		if r.named {
@@ -84,25 +83,36 @@ func (r *dgramReader) recvmmsg(fd uintptr, n int) (int, error) {
 		}
 		h.Flags = 0
 	}
-	got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(n),
-		unix.MSG_DONTWAIT|unix.MSG_TRUNC, 0, 0)
+	got, _, e := unix.Syscall6(unix.SYS_RECVMMSG, uintptr(r.fd), uintptr(unsafe.Pointer(&r.hdrs[0])), uintptr(n),
+		uintptr(flags|unix.MSG_TRUNC), 0, 0)
 	if e != 0 {
 		return 0, e
 	}
 	return int(got), nil
 }
 
-func (r *dgramReader) collect(b *Batch, n int) {
+// collect adds the n datagrams read; it reports false at the end of the
+// stream.
+func (r *dgramReader) collect(b *Batch, n int) bool {
 	now := msg.MakeStamp(time.Now())
 	var from []byte
 	for i := range n {
 		size := int(r.hdrs[i].n)
+		if size == 0 && r.stopped.Load() {
+			return false
+		}
 		p := r.buf[i*msg.MaxSize : i*msg.MaxSize+min(size, msg.MaxSize)]
 		if r.named {
 			from = sockaddrText(&r.names[i], from[:0])
 		}
 		b.add(p, size, now, from)
 	}
+	return true
+}
+
+func (r *dgramReader) stop() error {
+	r.stopped.Store(true)
+	return unix.Shutdown(r.fd, unix.SHUT_RD)
 }
 
 // sockaddrText appends the IP address of sa.
@@ -116,31 +126,4 @@ func sockaddrText(sa *unix.RawSockaddrAny, dst []byte) []byte {
 		return netip.AddrFrom16(p.Addr).Unmap().AppendTo(dst)
 	}
 	return append(dst, '?')
-}
-
-// runFill is the loop shared by every source: fill a batch, hand it over,
-// wait for Done. It returns nil when ctx is cancelled or the source closed.
-func runFill(ctx context.Context, b *Batch, fill func(*Batch) error, out chan<- *Batch) error {
-	for {
-		b.reset()
-		err := fill(b)
-		if len(b.Msgs) > 0 {
-			select {
-			case out <- b:
-			case <-ctx.Done():
-				return nil
-			}
-			select {
-			case <-b.done:
-			case <-ctx.Done():
-				return nil
-			}
-		}
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, net.ErrClosed) {
-				return nil
-			}
-			return err
-		}
-	}
 }

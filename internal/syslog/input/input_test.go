@@ -1,7 +1,6 @@
 package input
 
 import (
-	"context"
 	"net"
 	"os"
 	"path/filepath"
@@ -22,28 +21,35 @@ func shortDir(t *testing.T) string {
 // collect runs src until n messages arrived, returning their texts and hosts.
 func collect(t *testing.T, src *Source, n int, send func()) (texts, hosts []string, truncated []int) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out := make(chan *Batch)
 	done := make(chan error, 1)
-	go func() { done <- src.Run(ctx, out) }()
-	send()
-	for len(texts) < n {
-		select {
-		case b := <-out:
+	got := make(chan int, 100)
+	go func() {
+		done <- src.Run(func(b *Batch) {
 			for _, m := range b.Msgs {
 				texts = append(texts, string(m.Text))
 				hosts = append(hosts, string(m.Host))
 				truncated = append(truncated, m.Truncated)
 			}
-			b.Done()
-		case <-ctx.Done():
-			t.Fatalf("got %d of %d messages", len(texts), n)
+			got <- len(texts)
+		})
+	}()
+	send()
+	timeout := time.After(10 * time.Second)
+	for k := 0; k < n; {
+		select {
+		case k = <-got:
+		case <-timeout:
+			t.Fatalf("got %d of %d messages", k, n)
 		}
 	}
 	src.Stop()
-	if err := <-done; err != nil {
-		t.Fatalf("Run: %v", err)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-timeout:
+		t.Fatal("Run did not return after Stop")
 	}
 	return texts, hosts, truncated
 }
@@ -115,5 +121,28 @@ func TestUDP(t *testing.T) {
 	})
 	if texts[0] != "one" || hosts[0] != "remote" || hosts[1] != "127.0.0.1" {
 		t.Fatalf("texts %q hosts %q", texts, hosts)
+	}
+}
+
+// TestStopDrains checks that what is queued when Stop is called is read.
+func TestStopDrains(t *testing.T) {
+	path := filepath.Join(shortDir(t), "log")
+	src, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	c, err := net.Dial("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 5 {
+		c.Write([]byte("<13>t: queued"))
+	}
+	c.Close()
+	src.Stop()
+	n := 0
+	if err := src.Run(func(b *Batch) { n += len(b.Msgs) }); err != nil || n != 5 {
+		t.Fatalf("Run after Stop: %d messages, %v", n, err)
 	}
 }

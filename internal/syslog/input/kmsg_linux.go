@@ -30,7 +30,8 @@ func OpenKmsg(path string) (*Source, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	k := &kmsgReader{rc: rc, buf: make([]byte, msg.MaxSize)}
-	return &Source{Name: path, Addr: path, fill: k.fill, deadline: f.SetReadDeadline, close: f.Close}, nil
+	stop := func() error { return f.SetReadDeadline(time.Now()) }
+	return &Source{Name: path, Addr: path, fill: k.fill, stop: stop, close: f.Close}, nil
 }
 
 type kmsgReader struct {

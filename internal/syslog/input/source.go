@@ -1,10 +1,8 @@
 package input
 
 import (
-	"context"
 	"errors"
 	"os"
-	"time"
 )
 
 // Source is one open input. Run reads it; Stop makes Run drain what is
@@ -15,27 +13,39 @@ type Source struct {
 	// Addr is the bound address (a UDP port 0 resolved), or the path.
 	Addr string
 
-	remote   bool
-	fill     func(*Batch) error
-	deadline func(time.Time) error
-	close    func() error
+	remote bool
+	fill   func(*Batch) error // io.EOF once stopped and drained
+	stop   func() error
+	close  func() error
 }
 
-// Run reads the source until it is stopped or closed, handing batches to
-// out and waiting for each one's Done. It returns nil after Stop or Close,
-// or the read error that ended it.
-func (s *Source) Run(ctx context.Context, out chan<- *Batch) error {
+// Run reads the source until it is stopped or closed, calling handle with
+// each batch; handle owns the batch until it returns, and Run reads again
+// only then. Run returns nil after Stop, or the read error that ended it.
+func (s *Source) Run(handle func(*Batch)) error {
 	b := newBatch(s.Name, s.remote)
-	err := runFill(ctx, b, s.fill, out)
-	if errors.Is(err, os.ErrDeadlineExceeded) {
-		return nil
+	for {
+		b.reset()
+		err := s.fill(b)
+		if len(b.Msgs) > 0 {
+			handle(b)
+		}
+		if errors.Is(err, errStopped) || errors.Is(err, os.ErrDeadlineExceeded) || errors.Is(err, os.ErrClosed) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
 	}
-	return err
 }
+
+// errStopped is what fill returns once the source is stopped and empty.
+var errStopped = errors.New("stopped")
 
 // Stop makes Run read what is already queued in the source, hand it over,
 // and return. Stop does not wait.
-func (s *Source) Stop() { _ = s.deadline(time.Now()) }
+func (s *Source) Stop() { _ = s.stop() }
 
 // Close closes the source; for a unix socket it also removes its path.
+// Call it only after Run returned.
 func (s *Source) Close() error { return s.close() }

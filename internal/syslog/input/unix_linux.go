@@ -6,13 +6,14 @@ import (
 	"io/fs"
 	"net"
 	"os"
-	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
 // rcvbuf is the receive buffer asked for every socket. Root gets it with
-// SO_RCVBUFFORCE; others get what net.core.rmem_max allows.
+// SO_RCVBUFFORCE; others get what net.core.rmem_max allows. (For a unix
+// datagram socket the queue is also limited to net.unix.max_dgram_qlen
+// datagrams, whatever the buffer.)
 const rcvbuf = 8 << 20
 
 // ListenUnix opens the unix datagram socket path, mode 0666, so that every
@@ -22,28 +23,29 @@ func ListenUnix(path string) (*Source, error) {
 	if err := removeStale(path); err != nil {
 		return nil, err
 	}
-	c, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: socket: %w", path, err)
+	}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: path}); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("%s: bind: %w", path, err)
 	}
 	if err := os.Chmod(path, 0o666); err != nil {
-		c.Close()
+		unix.Close(fd)
+		os.Remove(path)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	setRcvbuf(c)
-	r, err := newDgramReader(c, false)
-	if err != nil {
-		c.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
+	setRcvbuf(fd)
+	r := newDgramReader(fd, false)
 	closeAndRemove := func() error {
-		err := c.Close()
+		err := unix.Close(fd)
 		if rerr := os.Remove(path); err == nil && !errors.Is(rerr, fs.ErrNotExist) {
 			err = rerr
 		}
 		return err
 	}
-	return &Source{Name: path, Addr: path, fill: r.fill, deadline: c.SetReadDeadline, close: closeAndRemove}, nil
+	return &Source{Name: path, Addr: path, fill: r.fill, stop: r.stop, close: closeAndRemove}, nil
 }
 
 func removeStale(path string) error {
@@ -67,16 +69,10 @@ func removeStale(path string) error {
 	return nil
 }
 
-func setRcvbuf(c syscall.Conn) {
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return
+func setRcvbuf(fd int) {
+	if unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf) != nil {
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
 	}
-	_ = rc.Control(func(fd uintptr) {
-		if unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcvbuf) != nil {
-			_ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUF, rcvbuf)
-		}
-	})
 }
 
 // ListenUDP opens a UDP socket on addr (host:port; port 0 picks one, see
@@ -86,13 +82,23 @@ func ListenUDP(addr string) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	uc := c.(*net.UDPConn)
-	setRcvbuf(uc)
-	r, err := newDgramReader(uc, true)
+	defer c.Close()
+	// Take a blocking descriptor of our own; the net.Conn is closed.
+	rc, err := c.(*net.UDPConn).SyscallConn()
 	if err != nil {
-		c.Close()
 		return nil, fmt.Errorf("udp %s: %w", addr, err)
 	}
+	fd := -1
+	cerr := rc.Control(func(s uintptr) { fd, err = unix.FcntlInt(s, unix.F_DUPFD_CLOEXEC, 0) })
+	if err = errors.Join(cerr, err); err != nil {
+		return nil, fmt.Errorf("udp %s: dup: %w", addr, err)
+	}
+	if err := unix.SetNonblock(fd, false); err != nil {
+		unix.Close(fd)
+		return nil, fmt.Errorf("udp %s: %w", addr, err)
+	}
+	setRcvbuf(fd)
+	r := newDgramReader(fd, true)
 	return &Source{Name: "udp " + addr, Addr: c.LocalAddr().String(), remote: true,
-		fill: r.fill, deadline: c.SetReadDeadline, close: c.Close}, nil
+		fill: r.fill, stop: r.stop, close: func() error { return unix.Close(fd) }}, nil
 }
