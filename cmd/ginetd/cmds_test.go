@@ -83,12 +83,12 @@ func cmdHammer(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func fetch(addr string) error {
-	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	c, err := net.DialTimeout("tcp", addr, 20*time.Second)
 	if err != nil {
 		return err
 	}
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	c.SetDeadline(time.Now().Add(20 * time.Second))
 	c.(*net.TCPConn).CloseWrite()
 	b, err := io.ReadAll(c)
 	if err != nil {
