@@ -64,6 +64,7 @@ func (s *Supervisor) acceptLoop(svc *service) {
 			continue
 		}
 		svc.accepted++
+		s.obs.Accepted(svc.label())
 		s.sockopts(svc, fd)
 		if svc.bannerOK != nil {
 			unix.Write(fd, svc.bannerOK)
@@ -259,6 +260,7 @@ func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why strin
 	}
 	unix.Close(fd)
 	svc.refused++
+	s.obs.Refused(svc.label(), why)
 	s.log.Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why)
 }
 
@@ -292,6 +294,7 @@ func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 func (s *Supervisor) acquire(svc *service, ip netip.Addr) {
 	svc.instances++
 	s.running++
+	s.obs.Running(svc.label(), svc.instances)
 	if ip.IsValid() {
 		svc.perIP.Acquire(ip, 0)
 	}
@@ -306,6 +309,7 @@ func (s *Supervisor) release(svc *service, ip netip.Addr) {
 	if svc.instances > 0 {
 		svc.instances--
 		s.running--
+		s.obs.Running(svc.label(), svc.instances)
 	}
 	if ip.IsValid() {
 		svc.perIP.Release(ip)

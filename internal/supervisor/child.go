@@ -104,6 +104,7 @@ func (s *Supervisor) dgramNowait(svc *service) {
 // spawn starts svc's program with fd as its fds 0, 1 and 2, registers the
 // child and logs it. It reports whether the child started.
 func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort) bool {
+	accepted := time.Now() // for the spawn-latency histogram: accept to exec
 	c := svc.cfg
 	files := []int{fd, fd, fd}
 	env := s.childEnv(svc, peer, local)
@@ -121,10 +122,13 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort) boo
 	})
 	if err != nil {
 		svc.failed++
+		s.obs.SpawnFailed(svc.label())
 		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
 		return false
 	}
-	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, svc: svc, peer: peer, start: time.Now()}
+	now := time.Now()
+	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, svc: svc, peer: peer, start: now}
+	s.obs.Spawned(svc.label(), now.Sub(accepted))
 	s.children[ch.Pid] = cd
 	if ch.PidFD >= 0 {
 		s.watchFD(ch.PidFD, watch{child: cd})
@@ -181,6 +185,7 @@ func (s *Supervisor) childExited(c *child) {
 func (s *Supervisor) ended(c *child, st spawn.Status) {
 	delete(s.children, c.pid)
 	dur := time.Since(c.start)
+	s.obs.Exited(c.svc.label(), st, dur)
 	if st.Success() {
 		s.log.Info("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
 	} else {

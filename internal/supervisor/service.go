@@ -83,6 +83,9 @@ func (s *Supervisor) setPolled(svc *service, on bool) {
 
 // setState moves svc to st, polling its socket only when Listening.
 func (s *Supervisor) setState(svc *service, st State) {
+	if svc.state != st {
+		s.obs.State(svc.label(), st)
+	}
 	svc.state = st
 	s.setPolled(svc, st == Listening)
 }
@@ -110,5 +113,6 @@ func (s *Supervisor) closeService(svc *service) {
 		svc.sock = nil
 	}
 	svc.state = Closed
+	s.obs.State(svc.label(), "")
 	svc.gen++
 }

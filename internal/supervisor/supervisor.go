@@ -24,6 +24,8 @@ type Options struct {
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
 	Inherited map[string]*listen.Socket
+	// Observer, if set, is told of every event (metrics).
+	Observer Observer
 	// Hosts is hosts.allow/hosts.deny, consulted for every service without
 	// NOLIBWRAP; nil = not consulted.
 	Hosts *access.HostsAccess
@@ -34,6 +36,7 @@ type Options struct {
 type Supervisor struct {
 	opts Options
 	log  *slog.Logger
+	obs  Observer
 	p    *poller
 
 	// Owned by the loop goroutine.
@@ -66,6 +69,9 @@ func New(opts Options) (*Supervisor, error) {
 	if opts.DefaultRate == 0 {
 		opts.DefaultRate = 256
 	}
+	if opts.Observer == nil {
+		opts.Observer = nopObserver{}
+	}
 	if opts.Idle <= 0 {
 		opts.Idle = 5 * time.Minute
 	}
@@ -79,6 +85,7 @@ func New(opts Options) (*Supervisor, error) {
 		fdLimit:  int(min(rl.Cur, 1<<30)),
 		opts:     opts,
 		log:      opts.Log,
+		obs:      opts.Observer,
 		p:        p,
 		services: make(map[string]*service),
 		watches:  make(map[int]watch),
