@@ -229,3 +229,39 @@ func cmdUnixgram(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}()
 }
+
+// proxyv2 [-src IP] ADDR CLIENTIP CLIENTPORT: connect, send a binary PROXY
+// protocol v2 header for that client (TCP), and print the reply.
+func cmdProxyV2(ts *testscript.TestScript, neg bool, args []string) {
+	d := net.Dialer{Timeout: 5 * time.Second}
+	if len(args) > 1 && args[0] == "-src" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+		args = args[2:]
+	}
+	client := net.ParseIP(args[1])
+	port, _ := strconv.Atoi(args[2])
+	c, err := d.Dial("tcp", args[0])
+	ts.Check(err)
+	defer c.Close()
+	local := c.RemoteAddr().(*net.TCPAddr)
+	hdr := []byte("\r\n\r\n\x00\r\nQUIT\n\x21")
+	var body []byte
+	if ip4 := client.To4(); ip4 != nil {
+		hdr = append(hdr, 0x11)
+		body = append(append(body, ip4...), local.IP.To4()...)
+	} else {
+		hdr = append(hdr, 0x21)
+		body = append(append(body, client.To16()...), local.IP.To16()...)
+	}
+	body = append(body, byte(port>>8), byte(port), byte(local.Port>>8), byte(local.Port))
+	hdr = append(hdr, byte(len(body)>>8), byte(len(body)))
+	_, err = c.Write(append(hdr, body...))
+	ts.Check(err)
+	c.(*net.TCPConn).CloseWrite()
+	c.SetDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(c)
+	ts.Stdout().Write(b)
+	if neg != (len(b) == 0) {
+		ts.Fatalf("proxyv2: got %q", b)
+	}
+}

@@ -83,6 +83,7 @@ func TestScripts(t *testing.T) {
 			"procinfo":  cmdProcInfo,
 			"alive":     cmdAlive,
 			"unixgram":  cmdUnixgram,
+			"proxyv2":   cmdProxyV2,
 		},
 	})
 }

@@ -35,7 +35,7 @@ func (s *Supervisor) ready(svc *service) {
 // service leaves the client in the kernel's backlog rather than refusing it.
 func (s *Supervisor) acceptLoop(svc *service) {
 	inline := svc.cfg.Builtin != "" && builtin.Inline(svc.cfg.Builtin)
-	goroutine := (svc.cfg.Builtin != "" && !inline) || svc.cfg.Redirect != ""
+	goroutine := (svc.cfg.Builtin != "" && !inline) || svc.cfg.Redirect != "" || svc.front()
 	flags := unix.SOCK_CLOEXEC
 	if goroutine {
 		flags |= unix.SOCK_NONBLOCK // for the netpoller
@@ -57,30 +57,41 @@ func (s *Supervisor) acceptLoop(svc *service) {
 		}
 		svc.pauseDelay = 0
 		peer := listen.AddrPort(sa)
-		if svc.banner != nil {
-			unix.Write(fd, svc.banner)
-		}
-		if ok := s.admit(svc, fd, peer, now); !ok {
+		if svc.front() {
+			s.startFront(svc, fd, peer)
 			continue
 		}
-		svc.accepted++
-		s.obs.Accepted(svc.label())
-		s.sockopts(svc, fd)
-		if svc.bannerOK != nil {
-			unix.Write(fd, svc.bannerOK)
-		}
-		switch {
-		case svc.cfg.Redirect != "":
-			s.startRedirect(svc, fd, peer)
-		case inline:
-			builtin.Respond(svc.cfg.Builtin, fd)
-			unix.Close(fd)
-			s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
-		case svc.cfg.Builtin != "":
-			s.startBuiltin(svc, fd, peer)
-		default:
-			s.spawnConn(svc, fd, peer)
-		}
+		s.serve(svc, fd, peer, svc.sock.Addr, nil, now)
+	}
+}
+
+// serve admits a connection and hands it to what the service runs: a
+// redirect, an inline or goroutine built-in, or a child. fd is ginetd's
+// to close. local and env come from the front door when there is one.
+func (s *Supervisor) serve(svc *service, fd int, peer, local netip.AddrPort, env []string, now time.Time) {
+	if svc.banner != nil {
+		unix.Write(fd, svc.banner)
+	}
+	if ok := s.admit(svc, fd, peer, now); !ok {
+		return
+	}
+	svc.accepted++
+	s.obs.Accepted(svc.label())
+	s.sockopts(svc, fd)
+	if svc.bannerOK != nil {
+		unix.Write(fd, svc.bannerOK)
+	}
+	switch {
+	case svc.cfg.Redirect != "":
+		s.startRedirect(svc, fd, peer)
+	case svc.cfg.Builtin != "" && builtin.Inline(svc.cfg.Builtin):
+		builtin.Respond(svc.cfg.Builtin, fd)
+		unix.Close(fd)
+		s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
+	case svc.cfg.Builtin != "":
+		s.startBuiltin(svc, fd, peer)
+	default:
+		s.spawnConn(svc, fd, peer, local, env)
 	}
 }
 

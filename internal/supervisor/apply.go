@@ -11,6 +11,7 @@ import (
 
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/frontdoor"
 	"github.com/ginetd/ginetd/internal/listen"
 	"github.com/ginetd/ginetd/internal/spawn"
 )
@@ -113,6 +114,7 @@ func (s *Supervisor) configure(svc *service) {
 		svc.load = access.NewLoad(c.MaxLoad, "/proc/loadavg", access.SystemClock{})
 	}
 	svc.daemon = daemonName(c)
+	s.configureFront(svc)
 	svc.banner = s.readBanner(c, c.Banner)
 	svc.bannerOK = s.readBanner(c, c.BannerSuccess)
 	svc.bannerFail = s.readBanner(c, c.BannerFail)
@@ -257,4 +259,29 @@ func sameSettings(a, b *config.Service) bool {
 		a.MaxChildPerIP == b.MaxChildPerIP && a.MaxConnPerIPMin == b.MaxConnPerIPMin &&
 		slices.Equal(a.Env, b.Env) && slices.Equal(a.OnlyFrom, b.OnlyFrom) &&
 		slices.Equal(a.NoAccess, b.NoAccess)
+}
+
+// configureFront sets up the PROXY policy and TLS of svc. Certificates are
+// read again at every reload; an open session keeps the certificate it
+// started with. A certificate that cannot be loaded keeps the old one.
+func (s *Supervisor) configureFront(svc *service) {
+	c := svc.cfg
+	svc.proxy = nil
+	if c.ProxyProtocol {
+		trusted, err := frontdoor.ParseTrusted(c.ProxyTrusted)
+		if err != nil {
+			s.log.Error("proxy_trusted", "svc", c.Label(), "err", err)
+		}
+		svc.proxy = &frontdoor.ProxyPolicy{Trusted: trusted, Required: true}
+	}
+	if c.TLSCert == "" {
+		svc.tls = nil
+		return
+	}
+	t, err := frontdoor.NewTLS(c.TLSCert, c.TLSKey, c.TLSClientCA, c.TLSMinVersion)
+	if err != nil {
+		s.log.Error("tls", "svc", c.Label(), "err", err)
+		return // keep serving with the certificate already loaded, if any
+	}
+	svc.tls = t
 }

@@ -23,14 +23,15 @@ type child struct {
 
 // spawnConn starts a nowait child on the accepted connection fd and closes
 // ginetd's copy of it.
-func (s *Supervisor) spawnConn(svc *service, fd int, peer netip.AddrPort) {
-	local := svc.sock.Addr
+func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort, env []string) {
 	if !local.IsValid() || local.Addr().IsUnspecified() {
 		if sa, err := unix.Getsockname(fd); err == nil {
-			local = listen.AddrPort(sa)
+			if a := listen.AddrPort(sa); a.IsValid() {
+				local = a
+			}
 		}
 	}
-	s.spawn(svc, fd, peer, local)
+	s.spawn(svc, fd, peer, local, env...)
 	unix.Close(fd)
 }
 
@@ -103,11 +104,11 @@ func (s *Supervisor) dgramNowait(svc *service) {
 
 // spawn starts svc's program with fd as its fds 0, 1 and 2, registers the
 // child and logs it. It reports whether the child started.
-func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort) bool {
+func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, extraEnv ...string) bool {
 	accepted := time.Now() // for the spawn-latency histogram: accept to exec
 	c := svc.cfg
 	files := []int{fd, fd, fd}
-	env := s.childEnv(svc, peer, local)
+	env := append(s.childEnv(svc, peer, local), extraEnv...)
 	if c.SocketActivation {
 		files = append(files, fd)
 		env = append(env, "LISTEN_FDS=1", "LISTEN_FDNAMES="+c.Name)

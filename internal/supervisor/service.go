@@ -5,6 +5,7 @@ import (
 
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/frontdoor"
 	"github.com/ginetd/ginetd/internal/listen"
 	"github.com/ginetd/ginetd/internal/spawn"
 )
@@ -43,6 +44,9 @@ type service struct {
 	daemon    string // hosts_access daemon name
 
 	banner, bannerOK, bannerFail []byte
+
+	proxy *frontdoor.ProxyPolicy // PROXY protocol, or nil
+	tls   *frontdoor.TLS         // TLS termination, or nil
 
 	// Bind retry back-off.
 	retryDelay time.Duration

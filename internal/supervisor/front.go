@@ -1,0 +1,82 @@
+package supervisor
+
+import (
+	"net"
+	"net/netip"
+	"os"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/frontdoor"
+)
+
+// handshakeTimeout bounds a TLS handshake.
+const handshakeTimeout = 10 * time.Second
+
+// front reports whether the service has a front door: a PROXY protocol
+// header to read or TLS to terminate before the connection is admitted.
+func (svc *service) front() bool { return svc.proxy != nil || svc.tls != nil }
+
+// startFront runs the front door of one connection in a goroutine, off the
+// loop: read the PROXY header (the real client), then terminate TLS (the
+// child gets one end of a socketpair). The loop then admits the
+// connection as if it had just accepted it from the real client.
+func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
+	f := os.NewFile(uintptr(fd), "conn")
+	conn, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		s.log.Error("accept", "svc", svc.label(), "peer", addrString(peer), "err", err)
+		return
+	}
+	proxy, tlsState, local := svc.proxy, svc.tls, svc.sock.Addr
+	go func() {
+		src, dst := peer, local
+		if proxy != nil {
+			var err error
+			src, dst, err = frontdoor.ReadProxy(conn, peer, local, *proxy)
+			if err != nil {
+				conn.Close()
+				s.send(func(s *Supervisor) { s.frontRefused(svc, peer, "proxy-protocol", err) })
+				return
+			}
+		}
+		var env []string
+		var childFD int
+		if tlsState != nil {
+			sess, err := tlsState.Terminate(conn, handshakeTimeout)
+			if err != nil {
+				conn.Close()
+				s.send(func(s *Supervisor) { s.frontRefused(svc, src, "tls", err) })
+				return
+			}
+			childFD, env = sess.ChildFD, sess.Env
+		} else {
+			// The raw socket goes to the child: a blocking duplicate.
+			f, err := conn.(*net.TCPConn).File()
+			conn.Close()
+			if err != nil {
+				return
+			}
+			childFD = int(f.Fd())
+			nfd, err := unix.Dup(childFD) // f's finalizer must not close the child's fd
+			f.Close()
+			if err != nil {
+				return
+			}
+			unix.CloseOnExec(nfd)
+			childFD = nfd
+		}
+		if !s.send(func(s *Supervisor) { s.serve(svc, childFD, src, dst, env, time.Now()) }) {
+			unix.Close(childFD)
+		}
+	}()
+}
+
+// frontRefused logs and counts a connection the front door turned away.
+func (s *Supervisor) frontRefused(svc *service, peer netip.AddrPort, why string, err error) {
+	svc.refused++
+	s.obs.Refused(svc.label(), why)
+	s.log.Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why, "err", err)
+}
