@@ -7,7 +7,7 @@ import (
 // detach makes the process a daemon unless foreground is set, and holds
 // the pid file. In the original process daemon.Daemonize does not return:
 // it exits 0 once the daemon calls ready, 1 if it fails.
-func detach(foreground bool, pidfile string) (*daemon.PIDFile, error) {
+func detach(foreground bool, pidfile, dir string) (*daemon.PIDFile, error) {
 	if foreground {
 		if pidfile == "" {
 			return nil, nil
@@ -18,6 +18,7 @@ func detach(foreground bool, pidfile string) (*daemon.PIDFile, error) {
 		Facility: daemon.Syslog,
 		Umask:    0o022,
 		PIDFile:  pidfile,
+		Env:      []string{dirEnv + "=" + dir},
 	})
 	if err != nil {
 		return nil, err

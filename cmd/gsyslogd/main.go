@@ -86,25 +86,31 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if *kmsg {
 		opts.Kmsg = "/dev/kmsg"
 	}
-	// The daemon runs in "/": every path is made absolute first.
+	// The daemon runs in "/" and parses the same arguments again: every
+	// path is made absolute, against the directory of the original command
+	// (passed to the daemon in dirEnv).
+	dir := os.Getenv(dirEnv)
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
 	for _, p := range []*string{&opts.Config, &opts.Utmp, &opts.AddrFile, pidfile} {
-		abs(p)
+		abs(dir, p)
 	}
 	for i := range sockets {
-		abs(&sockets[i])
+		abs(dir, &sockets[i])
 	}
 	opts.Sockets = sockets
 	opts.Hostname = shortHostname()
 	opts.Stderr = stderr
-	return serve(opts, *foreground, *pidfile, stderr)
+	return serve(opts, *foreground, *pidfile, dir, stderr)
 }
 
-func serve(opts syslog.Options, foreground bool, pidfile string, stderr io.Writer) int {
+func serve(opts syslog.Options, foreground bool, pidfile, dir string, stderr io.Writer) int {
 	// Notify before detaching so that no signal is lost in between;
 	// SIGPIPE is caught so that a closed stderr is only an EPIPE.
 	sigs := make(chan os.Signal, 8)
 	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGPIPE)
-	pf, err := detach(foreground, pidfile)
+	pf, err := detach(foreground, pidfile, dir)
 	if err != nil {
 		fmt.Fprintf(stderr, "gsyslogd: %v\n", err)
 		return exitSystem
@@ -154,12 +160,13 @@ func check(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-func abs(p *string) {
-	if *p == "" {
-		return
-	}
-	if a, err := filepath.Abs(*p); err == nil {
-		*p = a
+// dirEnv names the working directory of the command in the daemon's
+// environment.
+const dirEnv = "GSYSLOGD_DIR"
+
+func abs(dir string, p *string) {
+	if *p != "" && !filepath.IsAbs(*p) {
+		*p = filepath.Join(dir, *p)
 	}
 }
 

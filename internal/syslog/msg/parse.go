@@ -98,6 +98,13 @@ func parse3164Stamp(b []byte) (Stamp, int) {
 			return s, 0
 		}
 	}
+	day := int(b[5] - '0')
+	if b[4] != ' ' {
+		day += 10 * int(b[4]-'0')
+	}
+	if day < 1 || day > 31 || num2(b[7:9]) > 23 || num2(b[10:12]) > 59 || num2(b[13:15]) > 60 {
+		return s, 0
+	}
 	copy(s[:], b[:15])
 	if s[4] == '0' {
 		s[4] = ' '
@@ -181,6 +188,8 @@ func splitTag(b []byte) (tag, pid, text []byte) {
 	}
 	return tag, pid, b[j:]
 }
+
+func num2(b []byte) int { return int(b[0]-'0')*10 + int(b[1]-'0') }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 

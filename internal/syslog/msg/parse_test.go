@@ -37,6 +37,8 @@ func TestParseLine(t *testing.T) {
 		{"<13>ctl\x01a\nb\x7f", "Nov  5 07:08:09 me ctl^Aa b^?"},
 		{"", "Nov  5 07:08:09 me "},
 		{"<13>", "Nov  5 07:08:09 me "},
+		{"<13>Jan 32 99:99:99 bogus: stamp", "Nov  5 07:08:09 me Jan 32 99:99:99 bogus: stamp"},
+		{"<13>Feb  1 24:00:00 t: hour", "Nov  5 07:08:09 me Feb  1 24:00:00 t: hour"},
 		{"<13>Nov 26 00:58:32 ", "Nov 26 00:58:32 me "},
 	}
 	for _, tt := range tests {
