@@ -36,6 +36,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -53,8 +54,10 @@ type result struct {
 	Server       string            `json:"server"`
 	Services     int               `json:"services"`
 	Cmd          string            `json:"cmd"`
-	ReadyMS      float64           `json:"ready_ms"`     // -1: no ready line
-	ListeningMS  float64           `json:"listening_ms"` // -1: not all within -start-timeout
+	ReadyMS      float64           `json:"ready_ms"`           // -1: no ready line
+	ListeningMS  float64           `json:"listening_ms"`       // -1: not all within -start-timeout
+	AtReady      int               `json:"listening_at_ready"` // ports in LISTEN when the ready line was read (-1: no line)
+	PollMS       float64           `json:"poll_cost_ms"`       // time one /proc/net/tcp count takes (idle, N listening)
 	IdleRSSKB    int64             `json:"idle_rss_kb"`
 	IdleThreads  int64             `json:"idle_threads"`
 	IdleFDs      int               `json:"idle_fds"`
@@ -146,6 +149,12 @@ func main() {
 		took float64
 	}
 	readyCh := make(chan time.Time, 1)
+	portSet := map[int]bool{}
+	for i := 0; i < *n; i++ {
+		portSet[*base+i] = true
+	}
+	var atReady atomic.Int64
+	atReady.Store(-1)
 	reloadCh := make(chan logEv, 64)
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -158,6 +167,7 @@ func main() {
 			line := sc.Text()
 			fmt.Fprintln(logf, line)
 			if rdyRE != nil && rdyRE.MatchString(line) {
+				atReady.Store(int64(countListening(portSet)))
 				select {
 				case readyCh <- now:
 				default:
@@ -181,10 +191,7 @@ func main() {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 
-	ports := map[int]bool{}
-	for i := 0; i < *n; i++ {
-		ports[*base+i] = true
-	}
+	ports := portSet
 	deadline := t0.Add(*startTO)
 	for time.Now().Before(deadline) {
 		if countListening(ports) == *n {
@@ -207,6 +214,10 @@ func main() {
 		}
 	}
 	time.Sleep(*settle)
+	p0 := time.Now()
+	countListening(ports)
+	res.PollMS = ms(time.Since(p0))
+	res.AtReady = int(atReady.Load())
 	res.IdleRSSKB, res.IdleThreads = status(pid)
 	res.IdleFDs = fds(pid)
 
@@ -291,8 +302,8 @@ func main() {
 func emit(r *result) {
 	b, _ := json.Marshal(r)
 	fmt.Println(string(b))
-	fmt.Fprintf(os.Stderr, "scale %s: %d services: ready %.1f ms, all listening %.1f ms, idle RSS %d KiB, %d threads, %d fds; reload took median %.1f ms (max %.1f), applied median %.1f ms (max %.1f), %d/%d applied; after reloads RSS %d KiB, %d fds %s\n",
-		r.Server, r.Services, r.ReadyMS, r.ListeningMS, r.IdleRSSKB, r.IdleThreads, r.IdleFDs,
+	fmt.Fprintf(os.Stderr, "scale %s: %d services: ready %.1f ms (%d listening then), all listening %.1f ms (one poll %.1f ms), idle RSS %d KiB, %d threads, %d fds; reload took median %.1f ms (max %.1f), applied median %.1f ms (max %.1f), %d/%d applied; after reloads RSS %d KiB, %d fds %s\n",
+		r.Server, r.Services, r.ReadyMS, r.AtReady, r.ListeningMS, r.PollMS, r.IdleRSSKB, r.IdleThreads, r.IdleFDs,
 		r.TookMedianMS, r.TookMaxMS, r.ApplMedianMS, r.ApplMaxMS, r.ReloadsSeen, len(r.Reloads), r.PostRSSKB, r.PostFDs, r.Error)
 }
 
