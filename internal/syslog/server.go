@@ -34,6 +34,10 @@ type Options struct {
 // stopGrace bounds the final drain of the inputs at shutdown.
 const stopGrace = 5 * time.Second
 
+// syncLinger is how long a reader waits for more datagrams before ending a
+// batch when some output is fsynced (group commit; see input.SetLinger).
+var syncLinger = 100 * time.Microsecond
+
 // StartError is an error that kept the daemon from starting.
 type StartError struct{ Err error }
 
@@ -113,7 +117,22 @@ func (s *Server) start() error {
 		s.d.t.close()
 		return err
 	}
+	s.setLinger(t)
 	return nil
+}
+
+// setLinger makes the readers group commits when t has fsynced files.
+func (s *Server) setLinger(t *table) {
+	d := time.Duration(0)
+	if t.sync {
+		d = syncLinger
+	}
+	if v, err := time.ParseDuration(os.Getenv("GSYSLOGD_LINGER")); err == nil {
+		d = v
+	}
+	for _, src := range s.sources {
+		src.SetLinger(d)
+	}
 }
 
 func (s *Server) openInputs() error {
@@ -181,6 +200,7 @@ func (s *Server) reload() {
 		return
 	}
 	s.d.swap(t)
+	s.setLinger(t)
 	s.logf(msg.Info, "reload: %s, %d outputs", s.opts.Config, len(t.outputs))
 }
 

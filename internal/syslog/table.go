@@ -20,6 +20,7 @@ const numPri = msg.NumFacilities * msg.NumSeverities
 type table struct {
 	outputs []*output
 	route   [numPri][]uint16 // PRI → indexes in outputs
+	sync    bool             // some output is an fsynced file
 }
 
 // env is what building a table needs besides the configuration.
@@ -68,6 +69,7 @@ func buildTable(cfg *conf.Config, e env, strict bool) (*table, error) {
 			errs = append(errs, err)
 			continue
 		}
+		t.sync = t.sync || a.Kind == conf.File && a.Sync
 		o := &output{name: actionName(a), sink: s, collapse: a.Kind != conf.Forward, forward: a.Kind == conf.Forward}
 		idx := uint16(len(t.outputs))
 		t.outputs = append(t.outputs, o)

@@ -34,6 +34,7 @@ type dgramReader struct {
 	// stopped is set by stop: from then on an empty datagram is the end
 	// of the stream (recvmmsg counts shutdown's EOF as one).
 	stopped atomic.Bool
+	linger  atomic.Int64 // time.Duration; see Source.SetLinger
 }
 
 func newDgramReader(fd int, named bool) *dgramReader {
@@ -48,9 +49,12 @@ func newDgramReader(fd int, named bool) *dgramReader {
 }
 
 // fill waits for at least one datagram, then reads until the socket is
-// empty or b is full.
+// empty or b is full. With a linger (see Source.SetLinger), an empty
+// socket is given up to maxLingers more chances of linger each before the
+// batch ends: group commit, so that one fdatasync covers more messages.
 func (r *dgramReader) fill(b *Batch) error {
 	flags := unix.MSG_WAITFORONE
+	lingers := 0
 	for {
 		room := b.room()
 		if room == 0 {
@@ -61,6 +65,10 @@ func (r *dgramReader) fill(b *Batch) error {
 		case err == unix.EINTR:
 			continue
 		case err == unix.EAGAIN:
+			if lingers < maxLingers && r.wait() {
+				lingers++
+				continue
+			}
 			return nil
 		case err != nil:
 			return err
@@ -72,6 +80,21 @@ func (r *dgramReader) fill(b *Batch) error {
 		}
 		flags = unix.MSG_DONTWAIT
 	}
+}
+
+// maxLingers bounds the waits of one batch.
+const maxLingers = 8
+
+// wait waits up to the linger for the socket to become readable.
+func (r *dgramReader) wait() bool {
+	d := time.Duration(r.linger.Load())
+	if d <= 0 || r.stopped.Load() {
+		return false
+	}
+	fds := []unix.PollFd{{Fd: int32(r.fd), Events: unix.POLLIN}}
+	ts := unix.NsecToTimespec(d.Nanoseconds())
+	n, err := unix.Ppoll(fds, &ts, nil)
+	return err == nil && n > 0
 }
 
 func (r *dgramReader) recvmmsg(n, flags int) (int, error) {
@@ -114,6 +137,8 @@ func (r *dgramReader) stop() error {
 	r.stopped.Store(true)
 	return unix.Shutdown(r.fd, unix.SHUT_RD)
 }
+
+func (r *dgramReader) setLinger(d time.Duration) { r.linger.Store(int64(d)) }
 
 // sockaddrText appends the IP address of sa.
 func sockaddrText(sa *unix.RawSockaddrAny, dst []byte) []byte {

@@ -146,3 +146,32 @@ func TestStopDrains(t *testing.T) {
 		t.Fatalf("Run after Stop: %d messages, %v", n, err)
 	}
 }
+
+// TestLinger checks that with a linger a batch waits for late datagrams.
+func TestLinger(t *testing.T) {
+	path := filepath.Join(shortDir(t), "log")
+	src, err := ListenUnix(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	src.SetLinger(500 * time.Millisecond)
+	c, err := net.Dial("unixgram", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	sizes := make(chan int, 10)
+	done := make(chan error, 1)
+	go func() { done <- src.Run(func(b *Batch) { sizes <- len(b.Msgs) }) }()
+	c.Write([]byte("<13>t: first"))
+	time.Sleep(50 * time.Millisecond)
+	c.Write([]byte("<13>t: late"))
+	if n := <-sizes; n != 2 {
+		t.Fatalf("first batch has %d messages, want 2", n)
+	}
+	src.Stop()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

@@ -3,6 +3,7 @@ package input
 import (
 	"errors"
 	"os"
+	"time"
 )
 
 // Source is one open input. Run reads it; Stop makes Run drain what is
@@ -13,10 +14,22 @@ type Source struct {
 	// Addr is the bound address (a UDP port 0 resolved), or the path.
 	Addr string
 
-	remote bool
-	fill   func(*Batch) error // io.EOF once stopped and drained
-	stop   func() error
-	close  func() error
+	remote    bool
+	fill      func(*Batch) error // errStopped once stopped and drained
+	stop      func() error
+	close     func() error
+	setLinger func(time.Duration) // nil: the source does not linger
+}
+
+// SetLinger sets how long a reader waits, when its socket is empty, for
+// more datagrams before it ends a batch (0, the default: not at all). The
+// daemon sets it when some output is fsynced, so that one fdatasync covers
+// more messages; it adds at most a few linger periods of latency to a batch.
+// It is safe to call while Run runs.
+func (s *Source) SetLinger(d time.Duration) {
+	if s.setLinger != nil {
+		s.setLinger(d)
+	}
 }
 
 // Run reads the source until it is stopped or closed, calling handle with

@@ -45,7 +45,7 @@ func ListenUnix(path string) (*Source, error) {
 		}
 		return err
 	}
-	return &Source{Name: path, Addr: path, fill: r.fill, stop: r.stop, close: closeAndRemove}, nil
+	return &Source{Name: path, Addr: path, fill: r.fill, stop: r.stop, close: closeAndRemove, setLinger: r.setLinger}, nil
 }
 
 func removeStale(path string) error {
@@ -100,5 +100,5 @@ func ListenUDP(addr string) (*Source, error) {
 	setRcvbuf(fd)
 	r := newDgramReader(fd, true)
 	return &Source{Name: "udp " + addr, Addr: c.LocalAddr().String(), remote: true,
-		fill: r.fill, stop: r.stop, close: func() error { return unix.Close(fd) }}, nil
+		fill: r.fill, stop: r.stop, close: func() error { return unix.Close(fd) }, setLinger: r.setLinger}, nil
 }

@@ -1,0 +1,126 @@
+package syslog
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ginetd/ginetd/internal/syslog/conf"
+	"github.com/ginetd/ginetd/internal/syslog/input"
+	"github.com/ginetd/ginetd/internal/syslog/msg"
+)
+
+var stamp = msg.MakeStamp(time.Date(2026, 11, 5, 7, 8, 9, 0, time.Local))
+
+func newTestDispatcher(t *testing.T, config string) (*dispatcher, string) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, problems := conf.Parse("c", []byte(strings.ReplaceAll(config, "$D", dir)))
+	if problems != nil {
+		t.Fatal(problems)
+	}
+	tab, err := buildTable(cfg, env{host: []byte("me")}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := newDispatcher([]byte("me"), tab, func(sev int, f string, a ...any) { t.Logf(f, a...) })
+	return d, dir
+}
+
+func batch(remote bool, raw ...string) *input.Batch {
+	b := &input.Batch{Remote: remote}
+	for _, r := range raw {
+		b.Msgs = append(b.Msgs, msg.Parse([]byte(r), stamp))
+	}
+	return b
+}
+
+func read(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestRouteAndRepeat(t *testing.T) {
+	d, dir := newTestDispatcher(t, "user.*\t-$D/user\n*.err;user.none\t$D/err\nuser.=info\t-$D/user\n")
+	d.handle(batch(false, "<14>t: a", "<14>t: a", "<14>t: a", "<11>t: b", "<19>t: mail err", "<14>t: c"))
+	want := "Nov  5 07:08:09 me t: a\nNov  5 07:08:09 me last message repeated 2 times\n" +
+		"Nov  5 07:08:09 me t: b\nNov  5 07:08:09 me t: c\n"
+	if got := read(t, filepath.Join(dir, "user")); got != want {
+		t.Errorf("user:\n%s\nwant:\n%s", got, want)
+	}
+	if got := read(t, filepath.Join(dir, "err")); got != "Nov  5 07:08:09 me t: mail err\n" {
+		t.Errorf("err: %q", got)
+	}
+	// a pending count is written by the timer after repeatFlush, and at close
+	d.handle(batch(false, "<14>t: c", "<14>t: c"))
+	d.tick(time.Now().Add(repeatFlush / 2))
+	if got := read(t, filepath.Join(dir, "user")); strings.Contains(got, "repeated 2 times\nNov  5 07:08:09 me last") {
+		t.Fatal("count written too early")
+	}
+	d.tick(time.Now().Add(2 * repeatFlush))
+	if got := read(t, filepath.Join(dir, "user")); !strings.HasSuffix(got, "t: c\nNov  5 07:08:09 me last message repeated 2 times\n") {
+		t.Errorf("after the timer:\n%s", got)
+	}
+	d.handle(batch(false, "<14>t: c"))
+	d.close()
+	if got := read(t, filepath.Join(dir, "user")); !strings.HasSuffix(got, "repeated 2 times\nNov  5 07:08:09 me t: c\n") {
+		t.Errorf("after close:\n%s", got)
+	}
+	d.handle(batch(false, "<14>t: after close")) // dropped, no panic
+}
+
+func TestSwapRetiresOld(t *testing.T) {
+	d, dir := newTestDispatcher(t, "*.* -$D/old\n")
+	d.handle(batch(false, "<14>t: x", "<14>t: x"))
+	cfg, _ := conf.Parse("c", []byte(fmt.Sprintf("*.* -%s/new\n", dir)))
+	tab, err := buildTable(cfg, env{host: []byte("me")}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d.swap(tab)
+	d.handle(batch(false, "<14>t: y"))
+	d.close()
+	if got := read(t, filepath.Join(dir, "old")); got != "Nov  5 07:08:09 me t: x\nNov  5 07:08:09 me last message repeated 1 times\n" {
+		t.Errorf("old: %q", got)
+	}
+	if got := read(t, filepath.Join(dir, "new")); got != "Nov  5 07:08:09 me t: y\n" {
+		t.Errorf("new: %q", got)
+	}
+}
+
+func TestRemoteNotForwarded(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	d, _ := newTestDispatcher(t, "*.* @"+pc.LocalAddr().String()+"\n")
+	defer d.close()
+	d.handle(batch(true, "<14>remote: no"))
+	d.handle(batch(false, "<14>local: yes"))
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 100)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != "<14>Nov  5 07:08:09 me local: yes" {
+		t.Fatalf("got %q, %v", buf[:n], err)
+	}
+}
+
+func TestBuildTableStrict(t *testing.T) {
+	cfg, _ := conf.Parse("c", []byte("*.* /nonexistent/dir/x\n*.* |/nonexistent/fifo\n"))
+	if _, err := buildTable(cfg, env{}, true); err == nil || !strings.HasPrefix(err.Error(), "c:1: ") {
+		t.Fatalf("strict: %v", err)
+	}
+	tab, err := buildTable(cfg, env{}, false)
+	if err == nil || tab == nil || len(tab.outputs) != 0 || !strings.Contains(err.Error(), "c:2: ") {
+		t.Fatalf("lenient: %v", err)
+	}
+}
