@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"testing"
@@ -49,6 +50,13 @@ func TestScripts(t *testing.T) {
 					return false, nil
 				}
 				f.Close()
+				return true, nil
+			case "ipv6":
+				c, err := net.ListenPacket("udp6", "[::1]:0")
+				if err != nil {
+					return false, nil
+				}
+				c.Close()
 				return true, nil
 			case "logger":
 				_, err := exec.LookPath("logger")

@@ -23,7 +23,7 @@ func newTestDispatcher(t *testing.T, config string) (*dispatcher, string) {
 	if problems != nil {
 		t.Fatal(problems)
 	}
-	tab, err := buildTable(cfg, env{host: []byte("me")}, true)
+	tab, _, err := buildTable(cfg, env{host: []byte("me")}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestSwapRetiresOld(t *testing.T) {
 	d, dir := newTestDispatcher(t, "*.* -$D/old\n")
 	d.handle(batch(false, "<14>t: x", "<14>t: x"))
 	cfg, _ := conf.Parse("c", []byte(fmt.Sprintf("*.* -%s/new\n", dir)))
-	tab, err := buildTable(cfg, env{host: []byte("me")}, true)
+	tab, _, err := buildTable(cfg, env{host: []byte("me")}, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,11 +116,18 @@ func TestRemoteNotForwarded(t *testing.T) {
 
 func TestBuildTableStrict(t *testing.T) {
 	cfg, _ := conf.Parse("c", []byte("*.* /nonexistent/dir/x\n*.* |/nonexistent/fifo\n"))
-	if _, err := buildTable(cfg, env{}, true); err == nil || !strings.HasPrefix(err.Error(), "c:1: ") {
+	if _, _, err := buildTable(cfg, env{}, true); err == nil || !strings.HasPrefix(err.Error(), "c:1: ") {
 		t.Fatalf("strict: %v", err)
 	}
-	tab, err := buildTable(cfg, env{}, false)
-	if err == nil || tab == nil || len(tab.outputs) != 0 || !strings.Contains(err.Error(), "c:2: ") {
-		t.Fatalf("lenient: %v", err)
+	tab, skipped, err := buildTable(cfg, env{}, false)
+	if err != nil || tab == nil || len(tab.outputs) != 0 || !strings.Contains(skipped.Error(), "c:2: ") {
+		t.Fatalf("lenient: %v %v", skipped, err)
 	}
+	// an unresolvable forwarding host is skipped, even when strict
+	cfg, _ = conf.Parse("c", []byte("*.* @no.such.host.invalid\n*.* -"+t.TempDir()+"/f\n"))
+	tab, skipped, err = buildTable(cfg, env{}, true)
+	if err != nil || len(tab.outputs) != 1 || skipped == nil {
+		t.Fatalf("strict with a bad forward: %v %v", skipped, err)
+	}
+	tab.close()
 }

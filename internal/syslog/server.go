@@ -105,7 +105,7 @@ func (s *Server) start() error {
 	if err != nil {
 		return err
 	}
-	t, openErr := buildTable(cfg, s.env, false)
+	t, openErr, _ := buildTable(cfg, s.env, false)
 	s.d = newDispatcher(s.env.host, t, s.stderrf)
 	for _, p := range problems {
 		s.logf(msg.Err, "%v (line ignored)", p)
@@ -191,13 +191,19 @@ func (s *Server) reload() {
 	if err == nil && len(problems) > 0 {
 		err = problems
 	}
-	var t *table
+	var (
+		t       *table
+		skipped error
+	)
 	if err == nil {
-		t, err = buildTable(cfg, s.env, true)
+		t, skipped, err = buildTable(cfg, s.env, true)
 	}
 	if err != nil {
 		s.logf(msg.Err, "reload failed, keeping the running configuration: %v", err)
 		return
+	}
+	if skipped != nil {
+		s.logf(msg.Err, "reload: %v (output left out until the next reload)", skipped)
 	}
 	s.d.swap(t)
 	s.setLinger(t)

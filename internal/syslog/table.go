@@ -32,11 +32,13 @@ type env struct {
 // buildTable opens a sink for each distinct action of cfg: rules with the
 // same file, pipe, forwarding address or user list share one output, whose
 // selection is the union of theirs. A file written by any rule without "-"
-// is synced. With strict, the first sink that fails to open fails the
-// whole build (and the sinks opened so far are closed); otherwise failures
-// are returned alongside a table without those outputs.
-func buildTable(cfg *conf.Config, e env, strict bool) (*table, error) {
-	t := &table{}
+// is synced. With strict, the first file or pipe that fails to open fails
+// the whole build (and the sinks opened so far are closed); otherwise
+// failures are returned in skipped, with a table without those outputs. A
+// forwarding host that does not resolve is always only skipped: a name
+// server's hiccup must not stop a reload (and a log rotation).
+func buildTable(cfg *conf.Config, e env, strict bool) (t *table, skipped, err error) {
+	t = &table{}
 	keys := map[string]int{}
 	var masks []conf.Mask
 	var acts []conf.Action
@@ -62,9 +64,9 @@ func buildTable(cfg *conf.Config, e env, strict bool) (*table, error) {
 		s, err := openSink(a, e)
 		if err != nil {
 			err = fmt.Errorf("%s: %w", poss[i][0], err)
-			if strict {
+			if strict && a.Kind != conf.Forward {
 				t.close()
-				return nil, err
+				return nil, nil, err
 			}
 			errs = append(errs, err)
 			continue
@@ -79,7 +81,7 @@ func buildTable(cfg *conf.Config, e env, strict bool) (*table, error) {
 			}
 		}
 	}
-	return t, errors.Join(errs...)
+	return t, errors.Join(errs...), nil
 }
 
 func openSink(a conf.Action, e env) (sink.Sink, error) {
