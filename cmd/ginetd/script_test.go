@@ -44,6 +44,9 @@ var services = map[string]func(){
 	"svc-wait-tcp": svcWaitTCP,
 	"svc-sleep":    svcSleep,
 	"svc-echo":     svcEcho,
+	"svc-proc":     svcProc,
+	"svc-once":     svcOnce,
+	"svc-gate":     svcGate,
 }
 
 func TestScripts(t *testing.T) {
@@ -83,7 +86,14 @@ func TestScripts(t *testing.T) {
 			"procinfo":  cmdProcInfo,
 			"alive":     cmdAlive,
 			"unixgram":  cmdUnixgram,
+			"groupuser": cmdGroupUser,
+			"maxload":   cmdMaxLoad,
+			"clockwin":  cmdClockWindow,
+			"bgdial":    cmdBgDial,
+			"bgwait":    cmdBgWait,
 			"proxyv2":   cmdProxyV2,
+			"gencert":   cmdGenCert,
+			"tlsdial":   cmdTLSDial,
 		},
 	})
 }
