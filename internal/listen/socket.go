@@ -89,7 +89,9 @@ func (s *Socket) setup(svc *config.Service, family int, ip netip.Addr) error {
 		if err := unix.SetsockoptInt(s.FD, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
 			return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
 		}
-	} else if svc.Reuse {
+	} else if svc.Reuse || (!svc.Wait && svc.Builtin == "") {
+		// A datagram nowait service binds a fresh socket to the same
+		// address for every datagram (see supervisor.dgramNowait).
 		unix.SetsockoptInt(s.FD, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 	}
 	var sa unix.Sockaddr

@@ -293,8 +293,18 @@ func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 		go s.tcpmux(svc, table, conn, peer)
 		return
 	}
+	stopLifetime := func() bool { return false }
+	if d := svc.cfg.MaxLifetime; d > 0 {
+		stopLifetime = time.AfterFunc(d, func() {
+			s.send(func(s *Supervisor) {
+				s.log.Warn("lifetime", "svc", svc.label(), "peer", addrString(peer), "max", d)
+			})
+			conn.Close()
+		}).Stop
+	}
 	go func() {
 		builtin.Serve(name, conn, idle)
+		stopLifetime()
 		conn.Close()
 		s.send(func(s *Supervisor) { s.release(svc, peer.Addr()) })
 	}()
@@ -311,7 +321,7 @@ func (s *Supervisor) acquire(svc *service, ip netip.Addr) {
 	}
 	if svc.waits() {
 		s.setState(svc, Waiting)
-	} else if svc.cfg.MaxChild > 0 && svc.instances >= svc.cfg.MaxChild && svc.state == Listening {
+	} else if m := svc.maxChild(); m > 0 && svc.instances >= m && svc.state == Listening {
 		s.setState(svc, Full)
 	}
 }

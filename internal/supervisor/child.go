@@ -80,7 +80,9 @@ func (s *Supervisor) dgramNowait(svc *service) {
 		return
 	}
 	peer := listen.AddrPort(sa)
-	fresh, err := listen.Open(svc.cfg)
+	at := *svc.cfg
+	at.Port = int(svc.sock.Addr.Port()) // the port the kernel chose, for port 0
+	fresh, err := listen.Open(&at)
 	if err != nil {
 		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
 		unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
@@ -139,7 +141,34 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, ext
 	}
 	s.acquire(svc, peer.Addr())
 	s.log.Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
+	if c.MaxLifetime > 0 {
+		s.limitLifetime(cd, c.MaxLifetime, c.KillGrace)
+	}
 	return true
+}
+
+// defaultKillGrace is the time between SIGTERM and SIGKILL at max_lifetime.
+const defaultKillGrace = 5 * time.Second
+
+// limitLifetime ends c after d: SIGTERM to its process group (the child is
+// a session and group leader), then SIGKILL after grace.
+func (s *Supervisor) limitLifetime(c *child, d, grace time.Duration) {
+	if grace <= 0 {
+		grace = defaultKillGrace
+	}
+	s.after(c.start.Add(d), func() {
+		if s.children[c.pid] != c {
+			return // already gone
+		}
+		s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "TERM")
+		unix.Kill(-c.pid, unix.SIGTERM)
+		s.after(time.Now().Add(grace), func() {
+			if s.children[c.pid] == c {
+				s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "KILL")
+				unix.Kill(-c.pid, unix.SIGKILL)
+			}
+		})
+	})
 }
 
 // childEnv is the service's base environment plus the peer in every
@@ -165,6 +194,12 @@ func (s *Supervisor) childEnv(svc *service, peer, local netip.AddrPort) []string
 		env = append(env,
 			proto+"REMOTEIP="+ip, proto+"REMOTEPORT="+port,
 			"REMOTE_ADDR="+ip, "REMOTE_PORT="+port, "REMOTE_HOST="+ip)
+		if proto == "UDP" { // SPEC §6 names TCP* for every service
+			env = append(env, "TCPREMOTEIP="+ip, "TCPREMOTEPORT="+port)
+		}
+	}
+	if proto == "UDP" && local.IsValid() {
+		env = append(env, "TCPLOCALIP="+local.Addr().Unmap().String(), "TCPLOCALPORT="+strconv.Itoa(int(local.Port())))
 	}
 	return env
 }

@@ -69,6 +69,16 @@ func (svc *service) label() string { return svc.cfg.Label() }
 // Built-ins ignore the wait flag (inetd.conf lists UDP ones as "wait").
 func (svc *service) waits() bool { return svc.cfg.Wait && svc.cfg.Builtin == "" }
 
+// maxChild is the instance limit: max-child, xinetd instances or NetBSD's
+// accept_max, the smallest that is set (0: none).
+func (svc *service) maxChild() int {
+	m, a := svc.cfg.MaxChild, svc.cfg.AcceptMax
+	if m == 0 || (a > 0 && a < m) {
+		return a
+	}
+	return m
+}
+
 // stream reports whether the service's socket is a listening socket.
 func (svc *service) stream() bool { return svc.cfg.Stream() }
 
@@ -102,7 +112,7 @@ func (s *Supervisor) resume(svc *service) {
 	switch {
 	case svc.waits() && svc.instances > 0:
 		s.setState(svc, Waiting)
-	case svc.cfg.MaxChild > 0 && svc.instances >= svc.cfg.MaxChild:
+	case svc.maxChild() > 0 && svc.instances >= svc.maxChild():
 		s.setState(svc, Full)
 	default:
 		s.setState(svc, Listening)
