@@ -265,3 +265,31 @@ func cmdProxyV2(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("proxyv2: got %q", b)
 	}
 }
+
+// hammerbg DURATION ADDR: for background use (exec hammerbg ... &name&):
+// a closed-loop client with 8 workers for DURATION; prints
+// "ok=N failed=M" and the first error.
+func hammerbg() {
+	d, _ := time.ParseDuration(os.Args[1])
+	addr := os.Args[2]
+	var ok, failed atomic.Int64
+	var first atomic.Value
+	var wg sync.WaitGroup
+	end := time.Now().Add(d)
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(end) {
+				if err := fetch(addr); err != nil {
+					failed.Add(1)
+					first.CompareAndSwap(nil, err.Error())
+				} else {
+					ok.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("ok=%d failed=%d first=%v\n", ok.Load(), failed.Load(), first.Load())
+}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -50,4 +49,5 @@ func (h controlHandler) Stop() error {
 	go h.srv.sup.Stop()
 	return nil
 }
-func (h controlHandler) Upgrade() error { return errors.New("upgrade is not supported yet") }
+func (h controlHandler) Upgrade() error { return h.srv.prepareUpgrade() }
+func (h controlHandler) Handover()      { h.srv.handover() }

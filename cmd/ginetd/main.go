@@ -25,7 +25,9 @@ const usage = `usage:
   ginetd [flags] [CONFIG ...]        run the super-server
   ginetd check [flags] [CONFIG ...]  validate only; print problems; exit 1 on errors
   ginetd status [-control PATH]      one row per service
-  ginetd reload|stop [-control PATH] ask the running daemon to reload / stop
+  ginetd reload|stop|upgrade [-control PATH]
+                                     ask the running daemon to reload / stop /
+                                     start the binary on disk in its place
   ginetd version
 
 CONFIG defaults to /etc/inetd.conf. Flags:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -20,82 +21,98 @@ import (
 
 // server is a running ginetd: the supervisor plus what drives it.
 type server struct {
-	flags  *flags
-	paths  []string
-	log    *slog.Logger
-	reopen func() error
-	sup    *supervisor.Supervisor
+	flags      *flags
+	paths      []string
+	daemonized bool
+	up         *upgradeChild // set in the new ginetd of a binary upgrade
+	log        *slog.Logger
+	reopen     func() error
+	sup        *supervisor.Supervisor
+	pidfile    *daemon.PIDFile
+	ctl        *control.Server
+	metrics    io.Closer     // the -metrics server
+	reloadDone func(ok bool) // counts reloads for the metrics
 }
 
 // serve runs the super-server until SIGTERM/SIGINT or a stop request.
 // Without -f or -d it first detaches (daemon.Daemonize): the command the
 // user typed exits only once every socket is bound, 0 then, or 1 with the
-// start-up error.
+// start-up error. Started by a running ginetd for a binary upgrade, it
+// takes over that ginetd's sockets instead (see upgrade.go).
 func serve(f *flags) int {
+	up, err := upgradeFromEnv()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ginetd:", err)
+		return exitSystem
+	}
+	if cwd := os.Getenv("GINETD_CWD"); cwd != "" && (daemon.IsDaemon() || up != nil) {
+		f.absolute(cwd) // the daemon runs in "/"
+	}
 	daemonized := !f.foreground
-	if daemonized {
+	if daemonized && up == nil {
 		if err := detach(f); err != nil {
 			fmt.Fprintln(os.Stderr, "ginetd:", err)
 			return exitSystem
 		}
 	}
-	var pidfile *daemon.PIDFile
-	if daemonized {
-		pidfile = daemon.DaemonPIDFile()
-	}
-	fail := func(code int, err error) int {
-		if pidfile != nil {
-			pidfile.Remove() // before the waiting command learns of the failure
-			pidfile = nil
-		}
-		switch {
-		case daemonized:
-			daemon.Fail(err)
-		case code == exitConfig: // FILE:LINE: lines, as check prints them
-			fmt.Fprintln(os.Stderr, err)
-		default:
-			fmt.Fprintln(os.Stderr, "ginetd:", err)
-		}
+	srv := &server{flags: f, paths: f.configs(), daemonized: daemonized, up: up}
+	defer srv.release()
+	if code, err := srv.start(); err != nil {
+		srv.release() // before the waiting command learns of the failure
+		srv.fail(code, err)
 		return code
 	}
-	log, reopen, err := newLogger(f, daemonized)
+	return srv.loop()
+}
+
+// fail reports a start-up failure where the one who started ginetd looks:
+// the old ginetd of an upgrade, the command that daemonized, or stderr.
+func (srv *server) fail(code int, err error) {
+	switch {
+	case srv.up != nil:
+		srv.up.report(err)
+	case srv.daemonized:
+		if srv.log != nil {
+			srv.log.Error("start-failed", "err", err)
+		}
+		daemon.Fail(err)
+	case code == exitConfig: // FILE:LINE: lines, as check prints them
+		fmt.Fprintln(os.Stderr, err)
+	default:
+		fmt.Fprintln(os.Stderr, "ginetd:", err)
+	}
+}
+
+// start brings the server up to ready: logger, configuration, sockets,
+// pid file and control socket. On failure it returns the exit code.
+func (srv *server) start() (int, error) {
+	f := srv.flags
+	var err error
+	srv.log, srv.reopen, err = newLogger(f, srv.daemonized)
 	if err != nil {
-		return fail(exitUsage, err)
+		return exitUsage, err
 	}
-	srv := &server{flags: f, paths: f.configs(), log: log, reopen: reopen}
-	if !daemonized && f.pidfile != "" {
-		if pidfile, err = daemon.OpenPIDFile(f.pidfile); err != nil {
-			return fail(exitSystem, err)
+	if srv.up == nil {
+		if err := srv.claim(); err != nil {
+			return exitSystem, err
 		}
 	}
-	defer func() {
-		if pidfile != nil {
-			pidfile.Remove()
-		}
-	}()
 	cfg, probs := loader.Load(srv.paths)
 	for _, p := range probs {
 		if p.Warning {
-			log.Warn("config", "problem", p.Error())
+			srv.log.Warn("config", "problem", p.Error())
+		} else if srv.daemonized {
+			srv.log.Error("config", "problem", p.Error())
 		}
 	}
 	if probs.HasErrors() {
-		if daemonized {
-			for _, p := range probs.Errors() {
-				log.Error("config", "problem", p.Error())
-			}
-		}
-		return fail(exitConfig, probs.Errors())
+		return exitConfig, probs.Errors()
 	}
+	inherited := srv.inherited()
 	closeInheritedFDs()
 	if err := spawn.SetupSIGCHLD(); err != nil {
-		return fail(exitSystem, fmt.Errorf("SIGCHLD: %w", err))
+		return exitSystem, fmt.Errorf("SIGCHLD: %w", err)
 	}
-	sigs := make(chan os.Signal, 8)
-	// SIGPIPE is caught (not ignored) so that a closed stderr or log
-	// reader cannot kill ginetd, while children still start with the
-	// default disposition.
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGPIPE)
 	rate := f.rate
 	if rate == 0 {
 		rate = -1
@@ -103,38 +120,100 @@ func serve(f *flags) int {
 	var hosts *access.HostsAccess
 	if f.hostsAllow != "none" {
 		hosts = access.NewHostsAccess(f.hostsAllow, f.hostsDeny, access.SystemClock{})
-		hosts.SetReporter(func(p config.Problem) { log.Warn("hosts_access", "problem", p.Error()) })
+		hosts.SetReporter(func(p config.Problem) { srv.log.Warn("hosts_access", "problem", p.Error()) })
 	}
-	srv.sup, err = supervisor.New(supervisor.Options{Log: log, DefaultRate: rate, RateInterval: f.rateInterval, Hosts: hosts})
+	obs, reloadDone, metricsSrv, err := startMetrics(f, srv.log)
 	if err != nil {
-		return fail(exitSystem, err)
+		return exitSystem, err
+	}
+	srv.metrics, srv.reloadDone = metricsSrv, reloadDone
+	srv.sup, err = supervisor.New(supervisor.Options{Log: srv.log, DefaultRate: rate,
+		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs})
+	if err != nil {
+		return exitSystem, err
 	}
 	go srv.sup.Run()
 	d, err := srv.sup.Apply(cfg)
 	if err != nil {
-		return fail(exitSystem, err)
+		return exitSystem, err
 	}
-	if daemonized && len(d.Unbound) > 0 {
+	for key, s := range inherited { // what no service claimed
+		srv.log.Warn("inherited-unused", "key", key, "fd", s.FD)
+		s.Close()
+	}
+	if srv.daemonized && len(d.Unbound) > 0 {
 		// The command that started the daemon reports the failure; in
 		// the foreground (-f, under a supervisor) ginetd keeps retrying.
 		srv.sup.Stop()
-		return fail(exitSystem, fmt.Errorf("cannot bind: %s", strings.Join(d.Unbound, "; ")))
+		return exitSystem, fmt.Errorf("cannot bind: %s", strings.Join(d.Unbound, "; "))
 	}
-	if path := f.controlPath(); path != "" {
-		ctl, err := control.Listen(path, controlHandler{srv})
-		switch {
-		case err == nil:
-			defer ctl.Close()
-		case f.control == "":
-			// The default socket is taken (another ginetd): run without one.
-			log.Warn("control", "err", err)
-		default:
-			srv.sup.Stop()
-			return fail(exitSystem, err)
+	srv.log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
+	if srv.up != nil {
+		srv.up.report(nil)
+		go srv.up.takeOver(srv)
+	} else {
+		daemon.Ready()
+	}
+	return exitOK, nil
+}
+
+// claim takes the pid file and the control socket.
+func (srv *server) claim() error {
+	f := srv.flags
+	switch {
+	case srv.daemonized && srv.up == nil:
+		srv.pidfile = daemon.DaemonPIDFile()
+	case f.pidfile != "" || srv.daemonized && os.Geteuid() == 0:
+		path := f.pidfile
+		if path == "" {
+			path = "/run/ginetd.pid"
 		}
+		pf, err := daemon.OpenPIDFile(path)
+		if err != nil {
+			return err
+		}
+		srv.pidfile = pf
 	}
-	log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
-	daemon.Ready()
+	path := f.controlPath()
+	if path == "" {
+		return nil
+	}
+	ctl, err := control.Listen(path, controlHandler{srv})
+	switch {
+	case err == nil:
+		srv.ctl = ctl
+	case f.control == "":
+		// The default socket is taken (another ginetd): run without one.
+		srv.log.Warn("control", "err", err)
+	default:
+		return err
+	}
+	return nil
+}
+
+// release gives up the pid file, the control socket and the metrics port.
+func (srv *server) release() {
+	if srv.metrics != nil {
+		srv.metrics.Close()
+		srv.metrics = nil
+	}
+	if srv.ctl != nil {
+		srv.ctl.Close()
+		srv.ctl = nil
+	}
+	if srv.pidfile != nil {
+		srv.pidfile.Remove()
+		srv.pidfile = nil
+	}
+}
+
+// loop serves signals until ginetd stops.
+func (srv *server) loop() int {
+	sigs := make(chan os.Signal, 8)
+	// SIGPIPE is caught (not ignored) so that a closed stderr or log
+	// reader cannot kill ginetd, while children still start with the
+	// default disposition.
+	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE)
 	stopNotify := srv.notifyLoop()
 	defer stopNotify()
 	for {
@@ -144,12 +223,14 @@ func serve(f *flags) int {
 			case syscall.SIGHUP:
 				srv.reload()
 			case syscall.SIGTERM, syscall.SIGINT:
-				log.Info("signal", "sig", sig.String())
+				srv.log.Info("signal", "sig", sig.String())
 				daemon.Stopping()
 				srv.sup.Stop()
 				return exitOK
 			case syscall.SIGUSR1:
 				srv.dumpState()
+			case syscall.SIGUSR2:
+				go srv.upgrade()
 			}
 		case <-srv.sup.Done():
 			daemon.Stopping()
@@ -162,9 +243,6 @@ func serve(f *flags) int {
 // command line are resolved against the directory ginetd was started in,
 // passed on in GINETD_CWD (which no child sees).
 func detach(f *flags) error {
-	if cwd := os.Getenv("GINETD_CWD"); cwd != "" && daemon.IsDaemon() {
-		f.absolute(cwd)
-	}
 	pidfile := f.pidfile
 	if pidfile == "" && os.Geteuid() == 0 {
 		pidfile = "/run/ginetd.pid"
@@ -175,7 +253,12 @@ func detach(f *flags) error {
 
 // reload re-reads every file and applies the result as a whole, or logs
 // the errors and keeps the running configuration.
-func (srv *server) reload() error {
+func (srv *server) reload() (err error) {
+	defer func() {
+		if srv.reloadDone != nil {
+			srv.reloadDone(err == nil)
+		}
+	}()
 	start := time.Now()
 	if srv.reopen != nil {
 		if err := srv.reopen(); err != nil {

@@ -35,6 +35,7 @@ func TestMain(m *testing.M) {
 		spawn.TrampolineArg0: func() { spawn.Trampoline(os.Args[1:]) },
 		"tcpget":             tcpget,
 		"mkstale":            mkstale,
+		"hammerbg":           hammerbg,
 	})
 }
 
@@ -93,6 +94,7 @@ func TestScripts(t *testing.T) {
 			"bgwait":    cmdBgWait,
 			"proxyv2":   cmdProxyV2,
 			"gencert":   cmdGenCert,
+			"scrape":    cmdScrape,
 			"tlsdial":   cmdTLSDial,
 		},
 	})

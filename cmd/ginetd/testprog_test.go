@@ -17,18 +17,31 @@ import (
 // socket): open fds, ids, session, signal state, argv and environment.
 func svcEnv() {
 	var b strings.Builder
-	ents, _ := os.ReadDir("/proc/self/fd")
+	// List the fds with raw system calls: os.ReadDir would start this
+	// program's own netpoller (an epoll and an eventfd) on the way.
+	dfd, _ := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	buf := make([]byte, 4096)
+	n, _ := unix.Getdents(dfd, buf)
+	var names []string
+	_, _, names = unix.ParseDirent(buf[:n], -1, names)
 	var fds []string
-	for _, e := range ents {
-		// Skip the directory listing's own fd and the cgroup files the Go
-		// runtime of this very program keeps open (GOMAXPROCS updates).
-		if t, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && !strings.HasPrefix(t, "/proc/") && !strings.HasPrefix(t, "/sys/fs/cgroup/") {
-			fds = append(fds, e.Name())
-			if n, _ := strconv.Atoi(e.Name()); n > 2 {
-				fmt.Fprintf(&b, "extra fd %s -> %s\n", e.Name(), t)
-			}
+	for _, name := range names {
+		if name == strconv.Itoa(dfd) {
+			continue
+		}
+		t, _ := os.Readlink("/proc/self/fd/" + name)
+		// Only a descriptor without close-on-exec can have come through
+		// exec; the ones this Go program opened itself (runtime poller,
+		// cgroup files) all have it.
+		if cloexec(name) {
+			continue
+		}
+		fds = append(fds, name)
+		if k, _ := strconv.Atoi(name); k > 2 {
+			fmt.Fprintf(&b, "extra fd %s -> %s\n", name, t)
 		}
 	}
+	unix.Close(dfd)
 	sort.Strings(fds)
 	fmt.Fprintf(&b, "fds=%s\n", strings.Join(fds, ","))
 	groups, _ := syscall.Getgroups()
@@ -118,4 +131,20 @@ func svcEcho() {
 			return
 		}
 	}
+}
+
+// cloexec reports whether fd (a number as text) has FD_CLOEXEC, from
+// /proc/self/fdinfo's octal "flags:" line (O_CLOEXEC is 02000000).
+func cloexec(fd string) bool {
+	b, err := os.ReadFile("/proc/self/fdinfo/" + fd)
+	if err != nil {
+		return false
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(l, "flags:"); ok {
+			fl, _ := strconv.ParseUint(strings.TrimSpace(v), 8, 64)
+			return fl&unix.O_CLOEXEC != 0
+		}
+	}
+	return false
 }

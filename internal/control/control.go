@@ -22,7 +22,10 @@ type Handler interface {
 	Status() ([]supervisor.ServiceStatus, error)
 	Reload() error
 	Stop() error
+	// Upgrade starts the new ginetd and waits until it is ready;
+	// Handover, called once the reply has been sent, then hands over.
 	Upgrade() error
+	Handover()
 }
 
 // Reply is the server's answer to one command.
@@ -98,6 +101,10 @@ func handle(c net.Conn, h Handler) {
 		r.Error = err.Error()
 	}
 	json.NewEncoder(c).Encode(&r)
+	if r.OK && strings.TrimSpace(line) == "upgrade" {
+		c.Close()
+		h.Handover()
+	}
 }
 
 // Request sends cmd to the control socket at path and returns the reply.

@@ -89,6 +89,7 @@ func (s *Supervisor) apply(cfg *config.Config) Diff {
 // configure derives the per-service values computed once per load.
 func (s *Supervisor) configure(svc *service) {
 	c := svc.cfg
+	svc.lbl = c.Label()
 	svc.env = spawn.BaseEnv(c.InheritEnv, c.Env, c.PassEnv)
 	svc.extra = &spawn.Extra{Umask: c.Umask, Nice: c.Nice, Rlimits: c.Rlimits, NoNewPrivs: c.NoNewPrivs, Chroot: c.Chroot, ListenPID: c.SocketActivation}
 	if !svc.extra.Needed() {

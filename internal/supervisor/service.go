@@ -28,6 +28,7 @@ const (
 // touches it. cfg is swapped whole at reload, never modified.
 type service struct {
 	cfg    *config.Service
+	lbl    string // cfg.Label(), computed once per configuration
 	key    string
 	sock   *listen.Socket
 	state  State
@@ -63,7 +64,7 @@ type service struct {
 	tcpmux map[string]*service // for the tcpmux built-in: its sub-services
 }
 
-func (svc *service) label() string { return svc.cfg.Label() }
+func (svc *service) label() string { return svc.lbl }
 
 // waits reports whether svc is a wait service: its child gets the socket.
 // Built-ins ignore the wait flag (inetd.conf lists UDP ones as "wait").
