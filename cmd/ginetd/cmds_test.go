@@ -5,6 +5,8 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -292,4 +294,28 @@ func hammerbg() {
 	}
 	wg.Wait()
 	fmt.Printf("ok=%d failed=%d first=%v\n", ok.Load(), failed.Load(), first.Load())
+}
+
+// mkchroot DIR: a minimal root for a chrooted child: this test binary as
+// DIR/svc with the shared libraries ldd lists, and a file DIR/marker.
+func cmdMkChroot(ts *testscript.TestScript, neg bool, args []string) {
+	dir := ts.MkAbs(args[0])
+	self, err := os.Executable()
+	ts.Check(err)
+	copyFile := func(src, dst string) {
+		b, err := os.ReadFile(src)
+		ts.Check(err)
+		ts.Check(os.MkdirAll(filepath.Dir(dst), 0o755))
+		ts.Check(os.WriteFile(dst, b, 0o755))
+	}
+	copyFile(self, filepath.Join(dir, "svc"))
+	out, _ := exec.Command("ldd", self).Output()
+	for _, l := range strings.Split(string(out), "\n") {
+		for _, f := range strings.Fields(l) {
+			if strings.HasPrefix(f, "/") {
+				copyFile(f, filepath.Join(dir, f))
+			}
+		}
+	}
+	ts.Check(os.WriteFile(filepath.Join(dir, "marker"), nil, 0o644))
 }

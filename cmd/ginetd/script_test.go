@@ -15,6 +15,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/spawn"
 )
 
@@ -45,6 +46,7 @@ var services = map[string]func(){
 	"svc-wait-tcp": svcWaitTCP,
 	"svc-sleep":    svcSleep,
 	"svc-echo":     svcEcho,
+	"svc-fork":     svcFork,
 	"svc-proc":     svcProc,
 	"svc-once":     svcOnce,
 	"svc-gate":     svcGate,
@@ -67,6 +69,8 @@ func TestScripts(t *testing.T) {
 			switch cond {
 			case "root":
 				return os.Geteuid() == 0, nil
+			case "cgroup": // service cgroups can be created here
+				return cgroup.Available() == nil, nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -95,6 +99,7 @@ func TestScripts(t *testing.T) {
 			"proxyv2":   cmdProxyV2,
 			"gencert":   cmdGenCert,
 			"scrape":    cmdScrape,
+			"mkchroot":  cmdMkChroot,
 			"tlsdial":   cmdTLSDial,
 		},
 	})

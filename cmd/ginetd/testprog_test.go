@@ -21,7 +21,10 @@ func svcEnv() {
 	// program's own netpoller (an epoll and an eventfd) on the way.
 	dfd, _ := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	buf := make([]byte, 4096)
-	n, _ := unix.Getdents(dfd, buf)
+	n, err := unix.Getdents(dfd, buf)
+	if err != nil || n < 0 {
+		n = 0 // no /proc (in a chroot)
+	}
 	var names []string
 	_, _, names = unix.ParseDirent(buf[:n], -1, names)
 	var fds []string
@@ -58,6 +61,18 @@ func svcEnv() {
 			k, v, _ := strings.Cut(l, ":")
 			fmt.Fprintf(&b, "%s=%s\n", k, strings.TrimSpace(v))
 		}
+	}
+	for _, l := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(l, "NoNewPrivs:") {
+			fmt.Fprintf(&b, "NoNewPrivs=%s\n", strings.TrimSpace(strings.TrimPrefix(l, "NoNewPrivs:")))
+		}
+	}
+	if root, err := os.ReadDir("/"); err == nil {
+		var names []string
+		for _, e := range root {
+			names = append(names, e.Name())
+		}
+		fmt.Fprintf(&b, "root=%s\n", strings.Join(names, ","))
 	}
 	fmt.Fprintf(&b, "argv=%s\n", strings.Join(os.Args, " "))
 	fmt.Fprintf(&b, "pid=%d\n", os.Getpid())
@@ -147,4 +162,21 @@ func cloexec(fd string) bool {
 		}
 	}
 	return false
+}
+
+// svcFork starts its argument (default 10) children that sleep 2 s, and
+// reports how many the kernel allowed: "started N of M".
+func svcFork() {
+	n := 10
+	if len(os.Args) > 1 {
+		n, _ = strconv.Atoi(os.Args[1])
+	}
+	started := 0
+	for i := 0; i < n; i++ {
+		_, err := syscall.ForkExec("/bin/sleep", []string{"sleep", "2"}, &syscall.ProcAttr{})
+		if err == nil {
+			started++
+		}
+	}
+	fmt.Printf("started %d of %d\n", started, n)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/config/inetdconf"
 	"github.com/ginetd/ginetd/internal/config/xinetdconf"
@@ -97,6 +98,11 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 	if s.Builtin == "" || s.User != "" {
 		if !r.user(s, probs) {
 			return false
+		}
+	}
+	if s.MemoryMax != "" || s.CPUMax != "" || s.PidsMax != "" {
+		if err := cgroup.Available(); err != nil {
+			probs.Warnf(s.Pos, "%s: memory_max/cpu_max/pids_max not applied: %v; the service runs without them", s.Label(), err)
 		}
 	}
 	return r.policy(s, probs)

@@ -31,13 +31,13 @@ type Extra struct {
 	Rlimits    []config.Rlimit
 	NoNewPrivs bool
 	Chroot     string
-	Cgroup     string // cgroup directory to join (cgroup.procs)
-	ListenPID  bool   // set LISTEN_PID to the child's own pid (socket activation)
+	Cgroups    []string // cgroup directories to join (cgroup.procs)
+	ListenPID  bool     // set LISTEN_PID to the child's own pid (socket activation)
 }
 
 // Needed reports whether any setting needs the trampoline.
 func (e *Extra) Needed() bool {
-	return e != nil && (e.Umask >= 0 || e.Nice != 0 || len(e.Rlimits) > 0 || e.NoNewPrivs || e.Chroot != "" || e.Cgroup != "" || e.ListenPID)
+	return e != nil && (e.Umask >= 0 || e.Nice != 0 || len(e.Rlimits) > 0 || e.NoNewPrivs || e.Chroot != "" || len(e.Cgroups) > 0 || e.ListenPID)
 }
 
 // Child is a started process.

@@ -42,8 +42,8 @@ func trampolineArgs(spec *Spec) (string, []string, []string) {
 	if e.Chroot != "" {
 		a = append(a, "-chroot", e.Chroot)
 	}
-	if e.Cgroup != "" {
-		a = append(a, "-cgroup", e.Cgroup)
+	for _, dir := range e.Cgroups {
+		a = append(a, "-cgroup", dir)
 	}
 	if e.ListenPID {
 		a = append(a, "-listen-pid")

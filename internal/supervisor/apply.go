@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/frontdoor"
 	"github.com/ginetd/ginetd/internal/listen"
@@ -91,7 +92,8 @@ func (s *Supervisor) configure(svc *service) {
 	c := svc.cfg
 	svc.lbl = c.Label()
 	svc.env = spawn.BaseEnv(c.InheritEnv, c.Env, c.PassEnv)
-	svc.extra = &spawn.Extra{Umask: c.Umask, Nice: c.Nice, Rlimits: c.Rlimits, NoNewPrivs: c.NoNewPrivs, Chroot: c.Chroot, ListenPID: c.SocketActivation}
+	svc.extra = &spawn.Extra{Umask: c.Umask, Nice: c.Nice, Rlimits: c.Rlimits, NoNewPrivs: c.NoNewPrivs,
+		Chroot: c.Chroot, ListenPID: c.SocketActivation, Cgroups: s.cgroups(svc)}
 	if !svc.extra.Needed() {
 		svc.extra = nil
 	}
@@ -285,4 +287,27 @@ func (s *Supervisor) configureFront(svc *service) {
 		return // keep serving with the certificate already loaded, if any
 	}
 	svc.tls = t
+}
+
+// cgroups creates or updates the service's cgroups for memory_max,
+// cpu_max and pids_max and returns the directories its children join. A
+// host without usable cgroups was reported by check; the service runs
+// without the caps.
+func (s *Supervisor) cgroups(svc *service) []string {
+	c := svc.cfg
+	l := cgroup.Limits{MemoryMax: c.MemoryMax, CPUMax: c.CPUMax, PidsMax: c.PidsMax}
+	if l.Empty() {
+		if svc.cgroup {
+			cgroup.Remove(svc.lbl)
+			svc.cgroup = false
+		}
+		return nil
+	}
+	dirs, err := cgroup.Setup(svc.lbl, l)
+	if err != nil {
+		s.log.Warn("cgroup", "svc", svc.lbl, "err", err)
+		return nil
+	}
+	svc.cgroup = true
+	return dirs
 }

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/frontdoor"
 	"github.com/ginetd/ginetd/internal/listen"
@@ -45,6 +46,8 @@ type service struct {
 	daemon    string // hosts_access daemon name
 
 	banner, bannerOK, bannerFail []byte
+
+	cgroup bool // the service has cgroups to remove with it
 
 	proxy *frontdoor.ProxyPolicy // PROXY protocol, or nil
 	tls   *frontdoor.TLS         // TLS termination, or nil
@@ -128,6 +131,9 @@ func (s *Supervisor) closeService(svc *service) {
 		svc.sock = nil
 	}
 	svc.state = Closed
+	if svc.cgroup {
+		cgroup.Remove(svc.lbl)
+	}
 	s.obs.State(svc.label(), "")
 	svc.gen++
 }
