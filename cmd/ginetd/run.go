@@ -128,7 +128,8 @@ func (srv *server) start() (int, error) {
 	}
 	srv.metrics, srv.reloadDone = metricsSrv, reloadDone
 	srv.sup, err = supervisor.New(supervisor.Options{Log: srv.log, DefaultRate: rate,
-		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs})
+		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs,
+		SyslogPath: f.syslogPath})
 	if err != nil {
 		return exitSystem, err
 	}

@@ -272,7 +272,7 @@ func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why strin
 	unix.Close(fd)
 	svc.refused++
 	s.obs.Refused(svc.label(), why)
-	s.log.Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why)
+	svc.logger(s).Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why)
 }
 
 // startBuiltin runs a streaming built-in in its own goroutine; it counts

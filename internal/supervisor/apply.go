@@ -118,6 +118,7 @@ func (s *Supervisor) configure(svc *service) {
 	}
 	svc.daemon = daemonName(c)
 	s.configureFront(svc)
+	s.configureLog(svc)
 	svc.banner = s.readBanner(c, c.Banner)
 	svc.bannerOK = s.readBanner(c, c.BannerSuccess)
 	svc.bannerFail = s.readBanner(c, c.BannerFail)

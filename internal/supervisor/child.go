@@ -140,7 +140,7 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, ext
 		s.pollChildren()
 	}
 	s.acquire(svc, peer.Addr())
-	s.log.Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
+	svc.logger(s).Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
 	if c.MaxLifetime > 0 {
 		s.limitLifetime(cd, c.MaxLifetime, c.KillGrace)
 	}
@@ -223,9 +223,9 @@ func (s *Supervisor) ended(c *child, st spawn.Status) {
 	dur := time.Since(c.start)
 	s.obs.Exited(c.svc.label(), st, dur)
 	if st.Success() {
-		s.log.Info("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
+		c.svc.logger(s).Info("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
 	} else {
-		s.log.Warn("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
+		c.svc.logger(s).Warn("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
 	}
 	s.release(c.svc, c.peer.Addr())
 }

@@ -78,5 +78,5 @@ func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
 func (s *Supervisor) frontRefused(svc *service, peer netip.AddrPort, why string, err error) {
 	svc.refused++
 	s.obs.Refused(svc.label(), why)
-	s.log.Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why, "err", err)
+	svc.logger(s).Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why, "err", err)
 }

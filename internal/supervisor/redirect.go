@@ -25,7 +25,7 @@ func (s *Supervisor) startRedirect(svc *service, fd int, peer netip.AddrPort) {
 	}
 	s.acquire(svc, peer.Addr())
 	target := svc.cfg.Redirect
-	s.log.Info("accept", "svc", svc.label(), "peer", addrString(peer), "redirect", target)
+	svc.logger(s).Info("accept", "svc", svc.label(), "peer", addrString(peer), "redirect", target)
 	go func() {
 		defer s.send(func(s *Supervisor) { s.release(svc, peer.Addr()) })
 		defer conn.Close()
@@ -38,7 +38,11 @@ func (s *Supervisor) startRedirect(svc *service, fd int, peer netip.AddrPort) {
 			return
 		}
 		defer up.Close()
-		relay(conn, up)
+		start := time.Now()
+		in, out := relay(conn, up)
+		s.send(func(s *Supervisor) {
+			svc.logger(s).Info("redirect-end", "svc", svc.label(), "peer", addrString(peer), "in", in, "out", out, "dur", time.Since(start))
+		})
 	}()
 }
 
@@ -49,20 +53,22 @@ type halfCloser interface {
 }
 
 // relay copies a→b and b→a until both directions end, passing each EOF on
-// as a half-close.
-func relay(a, b net.Conn) {
+// as a half-close. It returns the bytes read from a and from b (xinetd's
+// TRAFFIC).
+func relay(a, b net.Conn) (fromA, fromB int64) {
 	var wg sync.WaitGroup
 	wg.Add(2)
-	pipe := func(dst, src net.Conn) {
+	pipe := func(dst, src net.Conn, n *int64) {
 		defer wg.Done()
-		io.Copy(dst, src)
+		*n, _ = io.Copy(dst, src)
 		if hc, ok := dst.(halfCloser); ok {
 			hc.CloseWrite()
 		} else {
 			dst.Close()
 		}
 	}
-	go pipe(a, b)
-	go pipe(b, a)
+	go pipe(a, b, &fromB)
+	go pipe(b, a, &fromA)
 	wg.Wait()
+	return fromA, fromB
 }

@@ -1,6 +1,8 @@
 package supervisor
 
 import (
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/ginetd/ginetd/internal/access"
@@ -48,6 +50,9 @@ type service struct {
 	banner, bannerOK, bannerFail []byte
 
 	cgroup bool // the service has cgroups to remove with it
+
+	log     *slog.Logger // with the service's log_type, or nil for ginetd's
+	logFile *os.File     // log_type FILE
 
 	proxy *frontdoor.ProxyPolicy // PROXY protocol, or nil
 	tls   *frontdoor.TLS         // TLS termination, or nil
@@ -133,6 +138,10 @@ func (s *Supervisor) closeService(svc *service) {
 	svc.state = Closed
 	if svc.cgroup {
 		cgroup.Remove(svc.lbl)
+	}
+	if svc.logFile != nil {
+		svc.logFile.Close()
+		svc.logFile = nil
 	}
 	s.obs.State(svc.label(), "")
 	svc.gen++

@@ -24,6 +24,9 @@ type Options struct {
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
 	Inherited map[string]*listen.Socket
+	// SyslogPath is the syslog socket for services with log_type SYSLOG
+	// ("" = /dev/log).
+	SyslogPath string
 	// Observer, if set, is told of every event (metrics).
 	Observer Observer
 	// Hosts is hosts.allow/hosts.deny, consulted for every service without

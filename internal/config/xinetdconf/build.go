@@ -240,9 +240,8 @@ func (st *state) finish() {
 			s.Args = append([]string{filepath.Base(s.Program)}, st.serverArgs...)
 		}
 	}
-	if !redirect && contains(s.LogOnSuccess, "TRAFFIC") {
-		st.errorf(st.posOf("log_on_success"), "log_on_success TRAFFIC needs redirect in %s", where)
-	}
+	// log_on_success TRAFFIC counts bytes of a redirect; as in xinetd,
+	// other services have nothing to count and ignore it.
 
 	// tcpmux sub-services.
 	if mux {

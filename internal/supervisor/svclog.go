@@ -1,0 +1,91 @@
+package supervisor
+
+import (
+	"context"
+	"log/slog"
+	"os"
+
+	"github.com/ginetd/ginetd/daemon"
+)
+
+// logger is where the service's connection events go: ginetd's log, and
+// also the service's own xinetd log_type (a file, or syslog with its
+// facility and level) when it has one.
+func (svc *service) logger(s *Supervisor) *slog.Logger {
+	if svc.log != nil {
+		return svc.log
+	}
+	return s.log
+}
+
+// configureLog opens the service's log_type destination. It runs at every
+// (re)load, so a rotated file is reopened by SIGHUP.
+func (s *Supervisor) configureLog(svc *service) {
+	if svc.logFile != nil {
+		svc.logFile.Close()
+		svc.logFile = nil
+	}
+	svc.log = nil
+	lt := svc.cfg.LogType
+	if lt == nil {
+		return
+	}
+	var extra slog.Handler
+	switch {
+	case lt.File != "":
+		f, err := os.OpenFile(lt.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+		if err != nil {
+			s.log.Error("log_type", "svc", svc.lbl, "err", err)
+			return
+		}
+		svc.logFile = f
+		extra = slog.NewTextHandler(f, nil)
+	default:
+		fac, err := daemon.ParseFacility(lt.Facility)
+		if err != nil {
+			s.log.Error("log_type", "svc", svc.lbl, "err", err)
+			return
+		}
+		extra = daemon.NewSyslogHandler("ginetd", fac, daemon.LogOptions{PID: true, Path: s.opts.SyslogPath, Level: syslogLevel(lt.Level)})
+	}
+	svc.log = slog.New(teeHandler{s.log.Handler(), extra})
+}
+
+// syslogLevel maps an xinetd log_type level to the least slog level
+// logged.
+func syslogLevel(l string) slog.Level {
+	switch l {
+	case "emerg", "alert", "crit", "err":
+		return slog.LevelError
+	case "warning":
+		return slog.LevelWarn
+	case "debug":
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
+// teeHandler sends every record to two handlers.
+type teeHandler struct{ a, b slog.Handler }
+
+func (t teeHandler) Enabled(ctx context.Context, l slog.Level) bool {
+	return t.a.Enabled(ctx, l) || t.b.Enabled(ctx, l)
+}
+
+func (t teeHandler) Handle(ctx context.Context, r slog.Record) error {
+	if t.a.Enabled(ctx, r.Level) {
+		t.a.Handle(ctx, r.Clone())
+	}
+	if t.b.Enabled(ctx, r.Level) {
+		return t.b.Handle(ctx, r)
+	}
+	return nil
+}
+
+func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return teeHandler{t.a.WithAttrs(as), t.b.WithAttrs(as)}
+}
+
+func (t teeHandler) WithGroup(g string) slog.Handler {
+	return teeHandler{t.a.WithGroup(g), t.b.WithGroup(g)}
+}
