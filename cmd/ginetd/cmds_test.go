@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -318,4 +319,33 @@ func cmdMkChroot(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Check(os.WriteFile(filepath.Join(dir, "marker"), nil, 0o644))
+}
+
+// jsonlog FILE: parse every line of a -log-format json log and print
+// "msg key=value..." for the keys ginetd sets (time and level are checked
+// to be present and left out).
+func jsonlog() {
+	b, err := os.ReadFile(os.Args[1])
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			fmt.Fprintf(os.Stderr, "not JSON: %q: %v\n", line, err)
+			os.Exit(1)
+		}
+		if m["time"] == nil || m["level"] == nil || m["msg"] == nil {
+			fmt.Fprintf(os.Stderr, "missing time/level/msg: %q\n", line)
+			os.Exit(1)
+		}
+		out := fmt.Sprint(m["msg"])
+		for _, k := range []string{"svc", "addr", "services", "pid", "peer", "status", "dur"} {
+			if v, ok := m[k]; ok {
+				out += fmt.Sprintf(" %s=%v", k, v)
+			}
+		}
+		fmt.Println(out)
+	}
 }

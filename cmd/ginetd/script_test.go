@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 		"tcpget":             tcpget,
 		"mkstale":            mkstale,
 		"hammerbg":           hammerbg,
+		"jsonlog":            jsonlog,
 	})
 }
 
