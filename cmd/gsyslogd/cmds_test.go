@@ -203,13 +203,33 @@ func cmdStaleSock(ts *testscript.TestScript, neg bool, args []string) {
 	c.Close() // a unixgram conn does not remove its path
 }
 
-// kmsgwrite TEXT: write a record to /dev/kmsg.
+// kmsgwrite FILE REGEXP TEXT: write TEXT to /dev/kmsg until a line of FILE
+// matches REGEXP. It writes again every second because the kernel
+// rate-limits writes to /dev/kmsg for every writer of the system together
+// (printk_devkmsg=ratelimit), so one write may be dropped.
 func cmdKmsgWrite(ts *testscript.TestScript, neg bool, args []string) {
-	f, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0)
+	if len(args) != 3 {
+		ts.Fatalf("usage: kmsgwrite FILE REGEXP TEXT")
+	}
+	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	defer f.Close()
-	_, err = f.Write([]byte(strings.Join(args, " ")))
-	ts.Check(err)
+	path := ts.MkAbs(args[0])
+	for range int(waitMax / time.Second) {
+		f, err := os.OpenFile("/dev/kmsg", os.O_WRONLY, 0)
+		ts.Check(err)
+		f.Write([]byte(args[2]))
+		f.Close()
+		for range 20 {
+			b, _ := os.ReadFile(path)
+			for line := range strings.Lines(string(b)) {
+				if re.MatchString(strings.TrimSuffix(line, "\n")) {
+					return
+				}
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	ts.Fatalf("%s: no line matches %q after %v", args[0], args[1], waitMax)
 }
 
 // longpath VAR DIR LEN: set VAR to a path in DIR that is LEN bytes long.
