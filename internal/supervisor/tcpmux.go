@@ -1,7 +1,7 @@
 package supervisor
 
 import (
-	"bufio"
+	"errors"
 	"net"
 	"net/netip"
 	"sort"
@@ -19,7 +19,7 @@ const tcpmuxTimeout = 30 * time.Second
 func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Conn, peer netip.AddrPort) {
 	defer s.send(func(s *Supervisor) { s.release(mux, peer.Addr()) })
 	conn.SetDeadline(time.Now().Add(tcpmuxTimeout))
-	line, err := bufio.NewReaderSize(conn, 256).ReadString('\n')
+	line, err := readLine(conn, 256)
 	if err != nil {
 		conn.Close()
 		return
@@ -67,4 +67,21 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 		s.spawn(sub, int(f.Fd()), peer, local)
 		f.Close()
 	})
+}
+
+// readLine reads one line a byte at a time, so that nothing the client
+// sent after it is taken from the socket the child inherits.
+func readLine(c net.Conn, max int) (string, error) {
+	var b [1]byte
+	line := make([]byte, 0, 64)
+	for len(line) < max {
+		if _, err := c.Read(b[:]); err != nil {
+			return "", err
+		}
+		if b[0] == '\n' {
+			return string(line), nil
+		}
+		line = append(line, b[0])
+	}
+	return "", errors.New("tcpmux: service name too long")
 }
