@@ -149,7 +149,7 @@ drain $PID
 sleep 1
 a_fds=$(nfds $PID) a_z=$(zombies $PID) a_kids=$(kids $PID) a_rss=$(field $PID VmRSS) a_thr=$(field $PID Threads)
 ls -l /proc/$PID/fd >"$D/fds-after.txt" 2>/dev/null
-emit "{\"record\":\"hygiene\",\"connections_ok\":$total,\"fds_before\":$b_fds,\"fds_after\":$a_fds,\"zombies_before\":$b_z,\"zombies_after\":$a_z,\"children_after\":$a_kids,\"rss_kb_before\":$b_rss,\"rss_kb_after\":$a_rss,\"threads_before\":$b_thr,\"threads_after\":$a_thr,\"alive\":$(kill -0 $PID 2>/dev/null && echo true || echo false)}"
+emit "{\"record\":\"hygiene\",\"connections_target\":$HYGIENE_CONNS,\"connections_ok\":$total,\"fds_before\":$b_fds,\"fds_after\":$a_fds,\"zombies_before\":$b_z,\"zombies_after\":$a_z,\"children_after\":$a_kids,\"rss_kb_before\":$b_rss,\"rss_kb_after\":$a_rss,\"threads_before\":$b_thr,\"threads_after\":$a_thr,\"alive\":$(kill -0 $PID 2>/dev/null && echo true || echo false)}"
 log "hygiene: $total connections ok; fds $b_fds -> $a_fds; zombies $b_z -> $a_z; children left $a_kids; RSS $b_rss -> $a_rss KiB; threads $b_thr -> $a_thr"
 diff "$D/fds-before.txt" "$D/fds-after.txt" | grep '^[<>]' | awk '{$1=$1; print}' | sed 's/^[^>]*[0-9]\{2\}:[0-9]\{2\} //' | head -20 >"$D/fds-diff.txt"
 

@@ -12,8 +12,10 @@
 #
 # ginetd is built once from this checkout into BUILD_DIR and the same binary
 # is used by every step (GINETD_BIN=path to measure another one). Knobs of
-# the steps pass through (DURATION, ROUNDS, PEERS, ...). STEPS="peers reload
-# resources scale" selects steps.
+# the steps pass through (DURATION, ROUNDS, PEERS, ... for run-peers.sh;
+# RELOAD_DURATION/RELOAD_ROUNDS for reload-under-load.sh; CHILDREN,
+# HYGIENE_CONNS for ginetd-resources.sh; N, RELOADS, SCALE_ROUNDS for
+# ginetd-scale.sh). STEPS="peers reload resources scale" selects steps.
 set -uo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
 export PEERS_DIR="${PEERS_DIR:-$HERE/.peers}" BUILD_DIR="${BUILD_DIR:-$HERE/.build}" OUT_DIR="${OUT_DIR:-$HERE/results}"
@@ -37,13 +39,13 @@ for s in $STEPS; do
 		"$HERE/run-peers.sh" >/dev/null
 		args+=(--peers "$(newest '2*')/raw.jsonl") ;;
 	reload)
-		env -u DURATION -u ROUNDS "$HERE/reload-under-load.sh" >/dev/null
+		DURATION="${RELOAD_DURATION:-10}" ROUNDS="${RELOAD_ROUNDS:-2}" "$HERE/reload-under-load.sh" >/dev/null
 		args+=(--reload "$(newest 'reload-*')/raw.jsonl") ;;
 	resources)
 		"$HERE/ginetd-resources.sh" >/dev/null
 		args+=(--resources "$(newest 'resources-*')/raw.jsonl") ;;
 	scale)
-		env -u ROUNDS "$HERE/ginetd-scale.sh" >/dev/null
+		ROUNDS="${SCALE_ROUNDS:-3}" "$HERE/ginetd-scale.sh" >/dev/null
 		args+=(--scale "$(newest 'scale-*')/raw.jsonl") ;;
 	esac
 done
