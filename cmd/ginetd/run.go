@@ -149,6 +149,7 @@ func (srv *server) start() (int, error) {
 		return exitSystem, fmt.Errorf("cannot bind: %s", strings.Join(d.Unbound, "; "))
 	}
 	srv.log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
+	dropStartupPages()
 	if srv.up != nil {
 		srv.up.report(nil)
 		go srv.up.takeOver(srv)
