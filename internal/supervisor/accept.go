@@ -50,13 +50,12 @@ func (s *Supervisor) acceptLoop(svc *service) {
 			s.looping(svc, now)
 			return
 		}
-		fd, sa, err := unix.Accept4(svc.sock.FD, flags)
+		fd, peer, err := listen.Accept(svc.sock.FD, flags)
 		if err != nil {
 			s.acceptError(svc, err)
 			return
 		}
 		svc.pauseDelay = 0
-		peer := listen.AddrPort(sa)
 		if svc.front() {
 			s.startFront(svc, fd, peer)
 			continue
@@ -344,12 +343,13 @@ func (s *Supervisor) release(svc *service, ip netip.Addr) {
 // datagrams answers the requests queued on a nowait datagram built-in's
 // socket, inline: recvfrom until EAGAIN (at most acceptBatch), sendto.
 func (s *Supervisor) datagrams(svc *service) {
+	from := &s.from
 	for i := 0; i < acceptBatch; i++ {
-		n, sa, err := unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
+		n, err := listen.RecvFrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT, from)
 		if err != nil {
 			return
 		}
-		src := listen.AddrPort(sa)
+		src := from.AddrPort()
 		if builtin.BadSource(src, s.udpPorts) {
 			svc.refused++
 			s.log.Debug("reject", "svc", svc.label(), "peer", addrString(src), "reason", "bad-source")
@@ -359,7 +359,7 @@ func (s *Supervisor) datagrams(svc *service) {
 		out, ok := builtin.Reply(svc.cfg.Builtin, s.buf[:n], s.out[:0])
 		s.out = out
 		if ok {
-			unix.Sendto(svc.sock.FD, out, unix.MSG_DONTWAIT, sa)
+			listen.SendTo(svc.sock.FD, out, unix.MSG_DONTWAIT, from)
 		}
 	}
 }

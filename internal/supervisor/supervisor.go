@@ -53,6 +53,7 @@ type Supervisor struct {
 	sensor   *access.Sensor // addresses denied by SENSOR services
 	buf      []byte
 	out      []byte
+	from     listen.RawAddr // sender of the datagram being answered
 	stopping bool
 	fdLimit  int  // RLIMIT_NOFILE
 	fdLow    bool // services are paused by the descriptor budget
