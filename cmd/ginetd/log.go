@@ -43,9 +43,20 @@ func (l *logFile) Reopen() error {
 	return nil
 }
 
-// newLogger builds the logger the flags ask for. reopen, when non-nil, is
-// called on SIGHUP.
-func newLogger(f *flags, daemonized bool) (log *slog.Logger, reopen func() error, err error) {
+// logs are the loggers a server writes with.
+type logs struct {
+	log *slog.Logger // for everything but the supervisor's loop
+	// loop is the supervisor's logger: on a file or stderr its lines
+	// collect in a buffer that the loop writes out once per round of
+	// events (flush), so a busy server spends one write(2) on many
+	// accept and exit lines instead of one each.
+	loop   *slog.Logger
+	flush  func()
+	reopen func() error // reopens a log file (SIGHUP); nil otherwise
+}
+
+// newLogger builds the loggers the flags ask for.
+func newLogger(f *flags, daemonized bool) (*logs, error) {
 	level := slog.LevelInfo
 	if f.debug {
 		level = slog.LevelDebug
@@ -57,6 +68,7 @@ func newLogger(f *flags, daemonized bool) (log *slog.Logger, reopen func() error
 			dest = "syslog"
 		}
 	}
+	l := &logs{}
 	var w io.Writer
 	switch dest {
 	case "stderr":
@@ -64,20 +76,64 @@ func newLogger(f *flags, daemonized bool) (log *slog.Logger, reopen func() error
 	case "syslog":
 		h, err := syslogHandler(f, level)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
-		return slog.New(h), nil, nil
+		l.log = slog.New(h)
+		l.loop = l.log
+		return l, nil
 	default:
 		lf, err := openLogFile(dest)
 		if err != nil {
-			return nil, nil, fmt.Errorf("-log: %w", err)
+			return nil, fmt.Errorf("-log: %w", err)
 		}
-		w, reopen = lf, lf.Reopen
+		w, l.reopen = lf, lf.Reopen
 	}
-	opts := &slog.HandlerOptions{Level: level}
-	var h slog.Handler = slog.NewTextHandler(w, opts)
-	if f.logFormat == "json" {
-		h = slog.NewJSONHandler(w, opts)
+	handler := func(w io.Writer) slog.Handler {
+		opts := &slog.HandlerOptions{Level: level}
+		if f.logFormat == "json" {
+			return slog.NewJSONHandler(w, opts)
+		}
+		return slog.NewTextHandler(w, opts)
 	}
-	return slog.New(h), reopen, nil
+	bw := &batchWriter{w: w}
+	l.log = slog.New(handler(w))
+	l.loop = slog.New(handler(bw))
+	l.flush = bw.Flush
+	return l, nil
+}
+
+// batchWriter collects whole log lines until Flush. Only the supervisor's
+// loop writes to it and flushes it; the mutex guards against a stray
+// writer all the same.
+type batchWriter struct {
+	mu  sync.Mutex
+	w   io.Writer
+	buf []byte
+}
+
+// maxBatch bounds the buffer: a longer round of events flushes early.
+const maxBatch = 64 << 10
+
+func (b *batchWriter) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if len(b.buf)+len(p) > maxBatch {
+		b.flushLocked()
+	}
+	b.buf = append(b.buf, p...)
+	return len(p), nil
+}
+
+// Flush writes out what has collected.
+func (b *batchWriter) Flush() {
+	b.mu.Lock()
+	b.flushLocked()
+	b.mu.Unlock()
+}
+
+func (b *batchWriter) flushLocked() {
+	if len(b.buf) > 0 {
+		b.w.Write(b.buf)
+		b.buf = b.buf[:0]
+	}
 }

@@ -88,10 +88,11 @@ func (srv *server) fail(code int, err error) {
 func (srv *server) start() (int, error) {
 	f := srv.flags
 	var err error
-	srv.log, srv.reopen, err = newLogger(f, srv.daemonized)
+	logs, err := newLogger(f, srv.daemonized)
 	if err != nil {
 		return exitUsage, err
 	}
+	srv.log, srv.reopen = logs.log, logs.reopen
 	if srv.up == nil {
 		if err := srv.claim(); err != nil {
 			return exitSystem, err
@@ -127,7 +128,7 @@ func (srv *server) start() (int, error) {
 		return exitSystem, err
 	}
 	srv.metrics, srv.reloadDone = metricsSrv, reloadDone
-	srv.sup, err = supervisor.New(supervisor.Options{Log: srv.log, DefaultRate: rate,
+	srv.sup, err = supervisor.New(supervisor.Options{Log: logs.loop, Flush: logs.flush, DefaultRate: rate,
 		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs,
 		SyslogPath: f.syslogPath})
 	if err != nil {

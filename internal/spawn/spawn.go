@@ -22,6 +22,10 @@ type Spec struct {
 
 	// Applied through the trampoline when set.
 	Extra *Extra
+
+	// PidFD asks for a pidfd, for a caller that must learn of the exit at
+	// once; without one the caller polls with ReapAny.
+	PidFD bool
 }
 
 // Extra holds the process settings that need the trampoline.
@@ -43,7 +47,7 @@ func (e *Extra) Needed() bool {
 // Child is a started process.
 type Child struct {
 	Pid   int
-	PidFD int // -1 when the kernel has no pidfds; the caller must Close it otherwise
+	PidFD int // -1 when not asked for or not supported; the caller must Close it otherwise
 }
 
 var isRoot = os.Geteuid() == 0
@@ -60,10 +64,10 @@ func Start(spec *Spec) (Child, error) {
 		Dir:   spec.Dir,
 		Env:   env,
 		Files: make([]uintptr, len(spec.Files)),
-		Sys: &syscall.SysProcAttr{
-			Setsid: true,
-			PidFD:  &pidfd,
-		},
+		Sys:   &syscall.SysProcAttr{Setsid: true},
+	}
+	if spec.PidFD {
+		attr.Sys.PidFD = &pidfd
 	}
 	for i, fd := range spec.Files {
 		attr.Files[i] = uintptr(fd)

@@ -46,14 +46,21 @@ func (s *Supervisor) acceptLoop(svc *service) {
 			return
 		}
 		now := time.Now()
-		if svc.cfg.Builtin == "" && !svc.rate.Allow(now) {
-			s.looping(svc, now)
+		if svc.cfg.Builtin == "" && svc.rate.Next(now).After(now) {
+			// Out of spawns. The first round of a wake-up knows a client
+			// waits; later ones do not, and epoll wakes us again if so.
+			if i == 0 {
+				s.looping(svc, now)
+			}
 			return
 		}
 		fd, peer, err := listen.Accept(svc.sock.FD, flags)
 		if err != nil {
 			s.acceptError(svc, err)
 			return
+		}
+		if svc.cfg.Builtin == "" {
+			svc.rate.Allow(now)
 		}
 		svc.pauseDelay = 0
 		if svc.front() {
@@ -181,24 +188,30 @@ func (s *Supervisor) looping(svc *service, now time.Time) {
 	})
 }
 
-// admit applies access control and the per-client limits to an accepted
-// connection, in xinetd's order: sensor deny list, only_from/no_access and
-// access_times, hosts.allow/hosts.deny, cps, max_load, per-source
-// concurrency and rate. A refused connection is closed here and counted.
-func (s *Supervisor) admit(svc *service, fd int, peer netip.AddrPort, now time.Time) bool {
+// verdict is check's answer: why a client is refused ("" if it is not),
+// what it reads before the close, and until when the service pauses.
+type verdict struct {
+	why     string
+	msg     []byte
+	pauseTo time.Time
+}
+
+// check applies access control and the per-client limits to a client, in
+// xinetd's order: sensor deny list, only_from/no_access and access_times,
+// hosts.allow/hosts.deny, cps, max_load, per-source concurrency and rate.
+// It records what an admitted client counts against (rates, sensor).
+func (s *Supervisor) check(svc *service, peer netip.AddrPort, now time.Time) verdict {
 	c := svc.cfg
 	ip := peer.Addr()
 	if !ip.IsValid() { // a unix socket: no address to judge
-		return true
+		return verdict{}
 	}
 	if s.sensor.Len() > 0 && s.sensor.Denied(ip, now) {
-		s.refuse(svc, fd, peer, "sensor", svc.bannerFail)
-		return false
+		return verdict{why: "sensor", msg: svc.bannerFail}
 	}
 	if c.Policy != nil {
 		if ok, why := c.Policy.Allowed(ip, now); !ok {
-			s.refuse(svc, fd, peer, why, svc.bannerFail)
-			return false
+			return verdict{why: why, msg: svc.bannerFail}
 		}
 	}
 	if s.opts.Hosts != nil && !c.NoLibwrap {
@@ -207,37 +220,60 @@ func (s *Supervisor) admit(svc *service, fd int, peer netip.AddrPort, now time.T
 			local = svc.sock.Addr.Addr()
 		}
 		if ok, rule := s.opts.Hosts.Check(svc.daemon, ip, local); !ok {
-			s.refuse(svc, fd, peer, "hosts_access "+rule, svc.bannerFail)
-			return false
+			return verdict{why: "hosts_access " + rule, msg: svc.bannerFail}
 		}
 	}
 	if c.Sensor {
 		s.sensor.Add(ip, c.DenyTime, now)
-		s.refuse(svc, fd, peer, "sensor-trip", nil)
-		return false
+		return verdict{why: "sensor-trip"}
 	}
 	if svc.cps != nil {
 		if ok, resume := svc.cps.Allow(now); !ok {
-			s.refuse(svc, fd, peer, "cps", svc.limitMessage())
-			s.pause(svc, resume, "cps")
-			return false
+			return verdict{why: "cps", msg: svc.limitMessage(), pauseTo: resume}
 		}
 	}
 	if svc.load != nil {
 		if over, _ := svc.load.Overloaded(); over {
-			s.refuse(svc, fd, peer, "max_load", svc.limitMessage())
-			return false
+			return verdict{why: "max_load", msg: svc.limitMessage()}
 		}
 	}
 	if c.MaxChildPerIP > 0 && svc.perIP.Count(ip) >= c.MaxChildPerIP {
-		s.refuse(svc, fd, peer, "per-source", svc.limitMessage())
-		return false
+		return verdict{why: "per-source", msg: svc.limitMessage()}
 	}
 	if svc.ipRate != nil && !svc.ipRate.Allow(ip, now) {
-		s.refuse(svc, fd, peer, "per-source-rate", svc.limitMessage())
-		return false
+		return verdict{why: "per-source-rate", msg: svc.limitMessage()}
 	}
-	return true
+	return verdict{}
+}
+
+// admit checks an accepted connection; a refused one is closed here, after
+// its message, and counted.
+func (s *Supervisor) admit(svc *service, fd int, peer netip.AddrPort, now time.Time) bool {
+	v := s.check(svc, peer, now)
+	if v.why == "" {
+		return true
+	}
+	s.refuse(svc, fd, peer, v.why, v.msg)
+	if !v.pauseTo.IsZero() {
+		s.pause(svc, v.pauseTo, v.why)
+	}
+	return false
+}
+
+// admitDatagram checks the sender of a datagram; for a refused one it
+// logs, counts and reports false: the caller drops the datagram unanswered.
+func (s *Supervisor) admitDatagram(svc *service, src netip.AddrPort, now time.Time) bool {
+	v := s.check(svc, src, now)
+	if v.why == "" {
+		return true
+	}
+	svc.refused++
+	s.obs.Refused(svc.label(), v.why)
+	svc.logger(s).Warn("reject", "svc", svc.label(), "peer", addrString(src), "reason", v.why)
+	if !v.pauseTo.IsZero() {
+		s.pause(svc, v.pauseTo, v.why)
+	}
+	return false
 }
 
 // limitMessage is what a client refused by a limit reads: limit_message,
@@ -353,6 +389,9 @@ func (s *Supervisor) datagrams(svc *service) {
 		if builtin.BadSource(src, s.udpPorts) {
 			svc.refused++
 			s.log.Debug("reject", "svc", svc.label(), "peer", addrString(src), "reason", "bad-source")
+			continue
+		}
+		if !s.admitDatagram(svc, src, time.Now()) {
 			continue
 		}
 		svc.accepted++

@@ -40,16 +40,21 @@ func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort,
 // connection that woke the loop is left for the child.
 func (s *Supervisor) spawnWait(svc *service) {
 	now := time.Now()
+	var peer netip.AddrPort
+	if !svc.stream() {
+		// Learn the sender without consuming the datagram, and judge it;
+		// a refused datagram is read and dropped.
+		if _, err := listen.RecvFrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT, &s.from); err == nil {
+			peer = s.from.AddrPort()
+		}
+		if !s.admitDatagram(svc, peer, now) {
+			listen.RecvFrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT, &s.from)
+			return
+		}
+	}
 	if !svc.rate.Allow(now) {
 		s.looping(svc, now)
 		return
-	}
-	var peer netip.AddrPort
-	if !svc.stream() {
-		// Learn the sender without consuming the datagram.
-		if _, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT); err == nil {
-			peer = listen.AddrPort(sa)
-		}
 	}
 	svc.accepted++
 	if !s.spawn(svc, svc.sock.FD, peer, svc.sock.Addr) {
@@ -71,15 +76,19 @@ func (s *Supervisor) spawnWait(svc *service) {
 // same address.
 func (s *Supervisor) dgramNowait(svc *service) {
 	now := time.Now()
-	if !svc.rate.Allow(now) {
-		s.looping(svc, now)
-		return
-	}
 	_, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	if err != nil {
 		return
 	}
 	peer := listen.AddrPort(sa)
+	if !s.admitDatagram(svc, peer, now) {
+		unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)
+		return
+	}
+	if !svc.rate.Allow(now) {
+		s.looping(svc, now)
+		return
+	}
 	at := *svc.cfg
 	at.Port = int(svc.sock.Addr.Port()) // the port the kernel chose, for port 0
 	fresh, err := listen.Open(&at)
@@ -122,6 +131,7 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, ext
 		Files: files,
 		Cred:  c.Cred,
 		Extra: svc.extra,
+		PidFD: svc.prompt(),
 	})
 	if err != nil {
 		svc.failed++
@@ -135,9 +145,9 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, ext
 	s.children[ch.Pid] = cd
 	if ch.PidFD >= 0 {
 		s.watchFD(ch.PidFD, watch{child: cd})
-	} else if !s.noPidfd {
-		s.noPidfd = true
-		s.pollChildren()
+	} else {
+		s.polled++
+		s.schedulePoll(true)
 	}
 	s.acquire(svc, peer.Addr())
 	svc.logger(s).Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
@@ -230,21 +240,64 @@ func (s *Supervisor) ended(c *child, st spawn.Status) {
 	s.release(c.svc, c.peer.Addr())
 }
 
-// pollChildren reaps without pidfds (old kernels): every 50 ms while
-// children run.
-func (s *Supervisor) pollChildren() {
+// Reaping. A child whose end must be noticed at once (a wait service
+// takes its socket back, an instance limit frees a slot) has a pidfd in
+// the epoll set. The others, the common nowait case, are reaped by
+// polling wait4(-1, WNOHANG): after every batch of events while any run,
+// and on a timer backing off from 10 ms to 1 s when ginetd is otherwise
+// idle, which saves three system calls and an epoll wake-up per
+// connection (PERF-NOTES.md, finding 1). wait4(-1) also collects children
+// that have a pidfd; their pidfd is then closed unused.
+
+const (
+	pollFirst = 10 * time.Millisecond
+	pollMax   = time.Second
+)
+
+// prompt reports whether svc's children need a pidfd.
+func (svc *service) prompt() bool {
+	c := svc.cfg
+	return svc.waits() || svc.maxChild() > 0 || c.MaxChildPerIP > 0 || svc.tcpmux != nil
+}
+
+// reapAll collects every exited child.
+func (s *Supervisor) reapAll() {
 	for {
 		pid, st := spawn.ReapAny()
 		if pid == 0 {
-			break
+			return
 		}
-		if c, ok := s.children[pid]; ok {
-			s.ended(c, st)
+		c, ok := s.children[pid]
+		if !ok {
+			continue // not a service's child (an upgrade's new ginetd)
 		}
+		if c.pidfd >= 0 {
+			s.unwatchFD(c.pidfd)
+			unix.Close(c.pidfd)
+			c.pidfd = -1
+		} else {
+			s.polled--
+		}
+		s.ended(c, st)
 	}
-	if len(s.children) > 0 {
-		s.after(time.Now().Add(50*time.Millisecond), s.pollChildren)
-	} else {
-		s.noPidfd = false
+}
+
+// schedulePoll arms the reaping timer while polled children run; a spawn
+// resets its back-off.
+func (s *Supervisor) schedulePoll(reset bool) {
+	if reset {
+		s.pollDelay = pollFirst
 	}
+	if s.pollArmed || s.polled == 0 {
+		return
+	}
+	s.pollArmed = true
+	s.after(time.Now().Add(s.pollDelay), func() {
+		s.pollArmed = false
+		s.reapAll()
+		if s.pollDelay < pollMax {
+			s.pollDelay *= 2
+		}
+		s.schedulePoll(false)
+	})
 }

@@ -24,6 +24,10 @@ type Options struct {
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
 	Inherited map[string]*listen.Socket
+	// Flush, if set, is called once per round of events, after the loop
+	// has handled them and before it waits again: the time to write out
+	// log lines collected meanwhile.
+	Flush func()
 	// SyslogPath is the syslog socket for services with log_type SYSLOG
 	// ("" = /dev/log).
 	SyslogPath string
@@ -43,20 +47,22 @@ type Supervisor struct {
 	p    *poller
 
 	// Owned by the loop goroutine.
-	services map[string]*service // by config key
-	watches  map[int]watch       // by fd
-	children map[int]*child      // by pid
-	timers   timerHeap
-	running  int // running children and built-in instances, all services
-	noPidfd  bool
-	udpPorts []uint16
-	sensor   *access.Sensor // addresses denied by SENSOR services
-	buf      []byte
-	out      []byte
-	from     listen.RawAddr // sender of the datagram being answered
-	stopping bool
-	fdLimit  int  // RLIMIT_NOFILE
-	fdLow    bool // services are paused by the descriptor budget
+	services  map[string]*service // by config key
+	watches   map[int]watch       // by fd
+	children  map[int]*child      // by pid
+	timers    timerHeap
+	running   int           // running children and built-in instances, all services
+	polled    int           // running children without a pidfd
+	pollArmed bool          // the reaping timer is set
+	pollDelay time.Duration // its current back-off
+	udpPorts  []uint16
+	sensor    *access.Sensor // addresses denied by SENSOR services
+	buf       []byte
+	out       []byte
+	from      listen.RawAddr // sender of the datagram being answered
+	stopping  bool
+	fdLimit   int  // RLIMIT_NOFILE
+	fdLow     bool // services are paused by the descriptor budget
 
 	events chan event // from other goroutines to the loop
 	done   chan struct{}
@@ -167,9 +173,18 @@ func (s *Supervisor) Run() {
 				s.ready(w.svc)
 			}
 		}
+		if s.polled > 0 {
+			s.reapAll()
+		}
 		s.runTimers(time.Now())
+		if s.opts.Flush != nil {
+			s.opts.Flush()
+		}
 	}
 	s.shutdown()
+	if s.opts.Flush != nil {
+		s.opts.Flush()
+	}
 }
 
 func (s *Supervisor) drainEvents() {
