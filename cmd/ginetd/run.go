@@ -30,6 +30,7 @@ type server struct {
 	sup        *supervisor.Supervisor
 	pidfile    *daemon.PIDFile
 	ctl        *control.Server
+	sigs       chan os.Signal
 	metrics    io.Closer     // the -metrics server
 	reloadDone func(ok bool) // counts reloads for the metrics
 }
@@ -56,6 +57,12 @@ func serve(f *flags) int {
 		}
 	}
 	srv := &server{flags: f, paths: f.configs(), daemonized: daemonized, up: up}
+	// Signals are caught before anything is ready, so that a SIGTERM sent
+	// the moment ginetd says "ready" still stops it cleanly. SIGPIPE is
+	// caught (not ignored) so that a closed stderr or log reader cannot
+	// kill ginetd, while children still start with the default disposition.
+	srv.sigs = make(chan os.Signal, 8)
+	signal.Notify(srv.sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE)
 	defer srv.release()
 	if code, err := srv.start(); err != nil {
 		srv.release() // before the waiting command learns of the failure
@@ -212,16 +219,11 @@ func (srv *server) release() {
 
 // loop serves signals until ginetd stops.
 func (srv *server) loop() int {
-	sigs := make(chan os.Signal, 8)
-	// SIGPIPE is caught (not ignored) so that a closed stderr or log
-	// reader cannot kill ginetd, while children still start with the
-	// default disposition.
-	signal.Notify(sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE)
 	stopNotify := srv.notifyLoop()
 	defer stopNotify()
 	for {
 		select {
-		case sig := <-sigs:
+		case sig := <-srv.sigs:
 			switch sig {
 			case syscall.SIGHUP:
 				srv.reload()
