@@ -45,9 +45,12 @@ type controlHandler struct{ srv *server }
 
 func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) { return h.srv.sup.Status() }
 func (h controlHandler) Reload() error                               { return h.srv.reload() }
-func (h controlHandler) Stop() error {
-	go h.srv.sup.Stop()
-	return nil
+func (h controlHandler) Stop() error                                 { return nil }
+func (h controlHandler) Upgrade() error                              { return h.srv.prepareUpgrade() }
+func (h controlHandler) Finish(cmd string) {
+	if cmd == "upgrade" {
+		h.srv.handover()
+	} else {
+		h.srv.sup.Stop()
+	}
 }
-func (h controlHandler) Upgrade() error { return h.srv.prepareUpgrade() }
-func (h controlHandler) Handover()      { h.srv.handover() }

@@ -22,10 +22,11 @@ type Handler interface {
 	Status() ([]supervisor.ServiceStatus, error)
 	Reload() error
 	Stop() error
-	// Upgrade starts the new ginetd and waits until it is ready;
-	// Handover, called once the reply has been sent, then hands over.
+	// Upgrade starts the new ginetd and waits until it is ready.
 	Upgrade() error
-	Handover()
+	// Finish completes a successful "stop" or "upgrade" once its reply
+	// has been sent: the process is about to end.
+	Finish(cmd string)
 }
 
 // Reply is the server's answer to one command.
@@ -101,9 +102,9 @@ func handle(c net.Conn, h Handler) {
 		r.Error = err.Error()
 	}
 	json.NewEncoder(c).Encode(&r)
-	if r.OK && strings.TrimSpace(line) == "upgrade" {
+	if cmd := strings.TrimSpace(line); r.OK && (cmd == "stop" || cmd == "upgrade") {
 		c.Close()
-		h.Handover()
+		h.Finish(cmd)
 	}
 }
 
