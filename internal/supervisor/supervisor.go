@@ -125,7 +125,13 @@ func (s *Supervisor) send(ev event) bool {
 // call runs f on the loop and waits for it.
 func (s *Supervisor) call(f func(s *Supervisor)) bool {
 	fin := make(chan struct{})
-	if !s.send(func(s *Supervisor) { f(s); close(fin) }) {
+	if !s.send(func(s *Supervisor) {
+		f(s)
+		if s.opts.Flush != nil {
+			s.opts.Flush() // what f logged comes before the caller's next line
+		}
+		close(fin)
+	}) {
 		return false
 	}
 	select {
