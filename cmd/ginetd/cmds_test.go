@@ -349,3 +349,27 @@ func jsonlog() {
 		fmt.Println(out)
 	}
 }
+
+// echobig ADDR N: send N pseudo-random bytes to an echo service while
+// reading its answer, and check every byte came back in order.
+func cmdEchoBig(ts *testscript.TestScript, neg bool, args []string) {
+	n, err := strconv.Atoi(args[1])
+	ts.Check(err)
+	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+	ts.Check(err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(30 * time.Second))
+	data := make([]byte, n)
+	for i := range data {
+		data[i] = byte(i*7 + i/251)
+	}
+	go func() {
+		c.Write(data)
+		c.(*net.TCPConn).CloseWrite()
+	}()
+	got, err := io.ReadAll(c)
+	ts.Check(err)
+	if string(got) != string(data) {
+		ts.Fatalf("echo: got %d bytes back, want %d identical", len(got), n)
+	}
+}

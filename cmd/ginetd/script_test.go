@@ -101,6 +101,7 @@ func TestScripts(t *testing.T) {
 			"gencert":   cmdGenCert,
 			"scrape":    cmdScrape,
 			"mkchroot":  cmdMkChroot,
+			"echobig":   cmdEchoBig,
 			"tlsdial":   cmdTLSDial,
 		},
 	})

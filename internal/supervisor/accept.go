@@ -94,6 +94,8 @@ func (s *Supervisor) serve(svc *service, fd int, peer, local netip.AddrPort, env
 		builtin.Respond(svc.cfg.Builtin, fd)
 		unix.Close(fd)
 		s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
+	case inlineBuiltin(svc.cfg.Builtin):
+		s.startInline(svc, fd, peer)
 	case svc.cfg.Builtin != "":
 		s.startBuiltin(svc, fd, peer)
 	default:

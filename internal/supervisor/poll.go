@@ -38,6 +38,12 @@ func (p *poller) add(fd int) error {
 	return nil
 }
 
+// mod changes what fd is watched for (EPOLLIN or EPOLLOUT).
+func (p *poller) mod(fd int, events uint32) {
+	ev := unix.EpollEvent{Events: events, Fd: int32(fd)}
+	unix.EpollCtl(p.ep, unix.EPOLL_CTL_MOD, fd, &ev)
+}
+
 func (p *poller) del(fd int) {
 	unix.EpollCtl(p.ep, unix.EPOLL_CTL_DEL, fd, nil)
 }

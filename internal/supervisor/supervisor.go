@@ -149,6 +149,7 @@ var ErrStopped = errors.New("supervisor stopped")
 type watch struct {
 	svc   *service
 	child *child
+	conn  *inlineConn
 }
 
 // Run runs the event loop on the calling goroutine, locked to its OS
@@ -173,9 +174,12 @@ func (s *Supervisor) Run() {
 			if !ok {
 				continue
 			}
-			if w.child != nil {
+			switch {
+			case w.conn != nil:
+				s.inlineEvent(w.conn, evs[i].Events)
+			case w.child != nil:
 				s.childExited(w.child)
-			} else {
+			default:
 				s.ready(w.svc)
 			}
 		}

@@ -1,0 +1,135 @@
+package supervisor
+
+import (
+	"net/netip"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Streaming built-ins that only answer what they read (echo, discard)
+// run on the loop itself, on the raw non-blocking socket in the epoll
+// set: no goroutine, no net.Conn (which costs a dozen system calls per
+// connection), no thread hand-off. Each connection is a small state
+// machine: read what is there, echo it, and wait for the socket to become
+// writable only when the client does not keep up.
+
+// inlineConn is one echo or discard connection.
+type inlineConn struct {
+	fd      int
+	svc     *service
+	peer    netip.AddrPort
+	echo    bool
+	pending []byte // echo bytes the client has not taken yet
+	last    time.Time
+	started time.Time
+	closed  bool
+}
+
+// inlineBuiltin reports whether the streaming built-in name runs inline.
+func inlineBuiltin(name string) bool { return name == "echo" || name == "discard" }
+
+// startInline takes an accepted connection of an echo or discard service.
+func (s *Supervisor) startInline(svc *service, fd int, peer netip.AddrPort) {
+	if err := unix.SetNonblock(fd, true); err != nil {
+		unix.Close(fd)
+		return
+	}
+	now := time.Now()
+	c := &inlineConn{fd: fd, svc: svc, peer: peer, echo: svc.cfg.Builtin == "echo", last: now, started: now}
+	s.acquire(svc, peer.Addr())
+	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
+	s.watchFD(fd, watch{conn: c})
+	s.inlineTimer(c)
+	s.inlineRead(c) // data may have come with the connection
+}
+
+// inlineEvent handles readiness of an inline connection.
+func (s *Supervisor) inlineEvent(c *inlineConn, events uint32) {
+	if len(c.pending) > 0 {
+		s.inlineWrite(c)
+		return
+	}
+	s.inlineRead(c)
+}
+
+func (s *Supervisor) inlineRead(c *inlineConn) {
+	for i := 0; i < 16 && !c.closed; i++ {
+		n, err := unix.Read(c.fd, s.buf)
+		switch {
+		case err == unix.EAGAIN:
+			return
+		case err == unix.EINTR:
+			continue
+		case err != nil || n == 0: // error or EOF: done
+			s.inlineClose(c)
+			return
+		}
+		c.last = time.Now()
+		if c.echo {
+			c.pending = append(c.pending[:0], s.buf[:n]...)
+			if !s.inlineWrite(c) {
+				return // waiting for the client to read
+			}
+		}
+	}
+}
+
+// inlineWrite writes pending bytes; it reports whether all went out.
+// While some remain, the connection waits for writability instead of
+// reading more (the client's own flow control).
+func (s *Supervisor) inlineWrite(c *inlineConn) bool {
+	for len(c.pending) > 0 {
+		n, err := unix.Write(c.fd, c.pending)
+		if err == unix.EAGAIN {
+			s.p.mod(c.fd, unix.EPOLLOUT)
+			return false
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			s.inlineClose(c)
+			return false
+		}
+		c.pending = c.pending[n:]
+	}
+	c.pending = c.pending[:0]
+	s.p.mod(c.fd, unix.EPOLLIN)
+	return true
+}
+
+// inlineTimer enforces the idle deadline and max_lifetime.
+func (s *Supervisor) inlineTimer(c *inlineConn) {
+	idle := s.opts.Idle
+	at := c.last.Add(idle)
+	if d := c.svc.cfg.MaxLifetime; d > 0 && c.started.Add(d).Before(at) {
+		at = c.started.Add(d)
+	}
+	s.after(at, func() {
+		if c.closed {
+			return
+		}
+		now := time.Now()
+		if d := c.svc.cfg.MaxLifetime; d > 0 && !now.Before(c.started.Add(d)) {
+			s.log.Warn("lifetime", "svc", c.svc.label(), "peer", addrString(c.peer), "max", d)
+			s.inlineClose(c)
+			return
+		}
+		if now.Sub(c.last) >= idle {
+			s.inlineClose(c)
+			return
+		}
+		s.inlineTimer(c)
+	})
+}
+
+func (s *Supervisor) inlineClose(c *inlineConn) {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	s.unwatchFD(c.fd)
+	unix.Close(c.fd)
+	s.release(c.svc, c.peer.Addr())
+}
