@@ -1,6 +1,7 @@
 package listen
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -44,7 +45,7 @@ func Open(svc *config.Service) (*Socket, error) {
 	host := svc.BindHost()
 	ip, err := netip.ParseAddr(host)
 	if err != nil {
-		ips, lerr := net.DefaultResolver.LookupNetIP(nil, ipNet(svc.Proto), host)
+		ips, lerr := net.DefaultResolver.LookupNetIP(context.Background(), ipNet(svc.Proto), host)
 		if lerr != nil || len(ips) == 0 {
 			return nil, fmt.Errorf("resolve %q: %v", host, lerr)
 		}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/netip"
-	"os"
 	"runtime"
 	"time"
 
@@ -250,7 +249,6 @@ func (s *Supervisor) unwatchFD(fd int) {
 type timer struct {
 	at time.Time
 	f  func()
-	id *int // cancellation: *id == 0 means cancelled
 }
 
 type timerHeap []*timer
@@ -288,9 +286,6 @@ func (s *Supervisor) runTimers(now time.Time) {
 		t.f()
 	}
 }
-
-// pid is ginetd's own pid, for log lines.
-var pid = os.Getpid()
 
 func addrString(ap netip.AddrPort) string {
 	if !ap.IsValid() {
