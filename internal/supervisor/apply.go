@@ -175,9 +175,9 @@ func (s *Supervisor) update(svc *service, c *config.Service) {
 func (s *Supervisor) open(svc *service) {
 	var sock *listen.Socket
 	var err error
-	if in, ok := s.opts.Inherited[svc.key]; ok {
+	if in, key, ok := s.inherited(svc); ok {
 		sock = in
-		delete(s.opts.Inherited, svc.key)
+		delete(s.opts.Inherited, key)
 	} else {
 		sock, err = listen.Open(svc.cfg)
 	}
@@ -311,4 +311,21 @@ func (s *Supervisor) cgroups(svc *service) []string {
 	}
 	svc.cgroup = true
 	return dirs
+}
+
+// inherited finds an inherited socket for svc. A dual-stack service bound
+// to one IPv6 address is IPv6-only in the kernel's eyes, and is looked for
+// under that key too.
+func (s *Supervisor) inherited(svc *service) (*listen.Socket, string, bool) {
+	if in, ok := s.opts.Inherited[svc.key]; ok {
+		return in, svc.key, true
+	}
+	for _, p := range [][2]string{{config.TCP46, config.TCP6}, {config.UDP46, config.UDP6}} {
+		if svc.cfg.Proto == p[0] {
+			key := p[1] + strings.TrimPrefix(svc.key, p[0])
+			in, ok := s.opts.Inherited[key]
+			return in, key, ok
+		}
+	}
+	return nil, "", false
 }

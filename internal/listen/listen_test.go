@@ -1,0 +1,78 @@
+package listen
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/config"
+)
+
+// TestFromFDKey checks that a socket handed over (binary upgrade, systemd)
+// is recognised under the key of the service that opened it, for every
+// family and type, and that a stale unix socket file is replaced.
+func TestFromFDKey(t *testing.T) {
+	dir, err := os.MkdirTemp("", "l")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	cases := []*config.Service{
+		{Name: "a", SockType: config.Stream, Proto: config.TCP4, Host: "127.0.0.1"},
+		{Name: "b", SockType: config.Stream, Proto: config.TCP6, Host: "::1"},
+		{Name: "c", SockType: config.Stream, Proto: config.TCP46, Host: "::1"},
+		{Name: "d", SockType: config.Dgram, Proto: config.UDP4, Host: "127.0.0.1"},
+		{Name: "e", SockType: config.Dgram, Proto: config.UDP6, Host: "::1"},
+		{Name: "f", SockType: config.Stream, Proto: config.Unix, Path: filepath.Join(dir, "s")},
+	}
+	for _, svc := range cases {
+		s, err := Open(svc)
+		if err != nil {
+			t.Fatalf("%s: %v", svc.Proto, err)
+		}
+		if svc.Proto != config.Unix {
+			svc.Port = int(s.Addr.Port()) // what a port-less key would say
+		}
+		fd, err := unix.Dup(s.FD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, key, err := FromFD(fd)
+		if err != nil {
+			t.Fatalf("%s: %v", svc.Proto, err)
+		}
+		want := svc.Key()
+		if svc.Proto == config.TCP46 {
+			// The kernel makes a socket bound to a specific IPv6 address
+			// IPv6-only: the supervisor also looks for it as tcp6.
+			want = "tcp6" + strings.TrimPrefix(want, "tcp46")
+		}
+		if key != want {
+			t.Errorf("%s: FromFD key %q, service key %q", svc.Proto, key, want)
+		}
+		in.Detach()
+		s.Close()
+	}
+	// A unix socket file left by a dead process is replaced.
+	stale := &config.Service{Name: "g", SockType: config.Stream, Proto: config.Unix, Path: filepath.Join(dir, "stale")}
+	s1, err := Open(stale)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unix.Close(s1.FD) // dies without unlinking
+	s2, err := Open(stale)
+	if err != nil {
+		t.Fatalf("stale socket not replaced: %v", err)
+	}
+	// A live one is not.
+	if _, err := Open(stale); err == nil {
+		t.Fatal("opened a unix socket that is in use")
+	}
+	s2.Close()
+	if _, err := os.Stat(stale.Path); !os.IsNotExist(err) {
+		t.Errorf("socket file left after Close: %v", err)
+	}
+}
