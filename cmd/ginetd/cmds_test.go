@@ -373,3 +373,33 @@ func cmdEchoBig(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("echo: got %d bytes back, want %d identical", len(got), n)
 	}
 }
+
+// udpmany N ADDR: N clients, each on its own socket, send one datagram
+// to a wait-udp style service and must each get their own answer; prints
+// how many distinct child pids answered.
+func cmdUDPMany(ts *testscript.TestScript, neg bool, args []string) {
+	n, err := strconv.Atoi(args[0])
+	ts.Check(err)
+	raddr, err := net.ResolveUDPAddr("udp", args[1])
+	ts.Check(err)
+	pids := map[string]bool{}
+	for i := 0; i < n; i++ {
+		c, err := net.DialUDP("udp", nil, raddr)
+		ts.Check(err)
+		msg := fmt.Sprintf("client %d", i)
+		c.Write([]byte(msg))
+		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		buf := make([]byte, 512)
+		k, err := c.Read(buf)
+		c.Close()
+		if err != nil {
+			ts.Fatalf("client %d: %v", i, err)
+		}
+		pid, rest, _ := strings.Cut(strings.TrimPrefix(string(buf[:k]), "wait-udp "), ": ")
+		if rest != msg {
+			ts.Fatalf("client %d got %q", i, buf[:k])
+		}
+		pids[pid] = true
+	}
+	fmt.Fprintf(ts.Stdout(), "children=%d\n", len(pids))
+}

@@ -102,6 +102,7 @@ func TestScripts(t *testing.T) {
 			"scrape":    cmdScrape,
 			"mkchroot":  cmdMkChroot,
 			"echobig":   cmdEchoBig,
+			"udpmany":   cmdUDPMany,
 			"tlsdial":   cmdTLSDial,
 		},
 	})
