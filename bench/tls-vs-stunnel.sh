@@ -138,11 +138,15 @@ G_CMD=("$GINETD_BIN" -f -R 0 -hosts-allow none -control none -log "$W/ginetd.log
 printf '127.0.0.1:%s\tstream\ttcp\tnowait.1000000\troot\t/bin/cat\tcat\n' "$I_PORT" >"$W/inetd.conf"
 I_CMD=("$OPENBSD_INETD_BIN" -i -q 1024 -R 1000000 "$W/inetd.conf")
 
-# stunnel: defaults except foreground, a log file, and no pid file.
-# (Its default log level, notice, writes a few lines per connection, as
-# ginetd logs every accept and exit.)
+# stunnel: defaults except foreground, a log file, no pid file, and no
+# syslog. Its default log level, notice, writes a few lines per connection
+# (as ginetd logs every accept and exit) to the file. `syslog = no` matters:
+# with its default (syslog too, LOG_CONS) and no syslog daemon listening on
+# /dev/log, glibc writes every message to /dev/console, here a serial UART,
+# which made stunnel ~2x slower (perf: uart_write under n_tty_write).
 cat >"$W/stunnel.conf" <<EOF
 foreground = yes
+syslog = no
 pid =
 output = $W/stunnel.log
 [tlsecho]
@@ -261,5 +265,19 @@ for t, target in (("hs", 1.0), ("bulk", 0.8)):
     ratio = res[(t, "ginetd")] / res[(t, "stunnel")]
     print(f"| {'handshakes/s' if t == 'hs' else 'bulk MB/s'} | {ratio:.2f}× | ≥ {target:.1f}× | {'PASS' if ratio >= target else 'FAIL'} |")
 print("\nstunnel's CPU column is stunnel + openbsd-inetd (the cat children are not counted on either side).")
+print("\n### Every run, in order (CPU-seconds during the run; other = host busy − client − server: cat children, kernel threads, other jobs on the machine)\n")
+print("| round | test | server | rate | server CPU s | client CPU s | other CPU s | host busy % |")
+print("|---|---|---|---|---|---|---|---|")
+for r in sorted(rows, key=lambda r: r["start_unix"]):
+    rate = f"{r['hs_per_s']:.0f} hs/s" if r["mode"] == "hs" else f"{r['mb_per_s']:.1f} MB/s"
+    scpu = sum(p["cpu_s"] for p in r.get("server", []))
+    print(f"| {r['tags']['round']} | {r['tags']['test']} | {r['tags']['server']} | {rate} | {scpu:.2f} | {r.get('client_cpu_s', 0):.2f} | {r.get('other_cpu_s', 0):.2f} | {r['host_cpu_busy_pct']:.0f} |")
+for t, key in (("hs", "hs_per_s"), ("bulk", "mb_per_s")):
+    pr = []
+    for rd in sorted({r["tags"]["round"] for r in rows}, key=int):
+        g = [r[key] for r in rows if r["tags"]["round"] == rd and r["tags"]["test"] == t and r["tags"]["server"] == "ginetd"]
+        s_ = [r[key] for r in rows if r["tags"]["round"] == rd and r["tags"]["test"] == t and r["tags"]["server"] == "stunnel"]
+        if g and s_: pr.append(g[0] / s_[0])
+    if pr: print(f"\nper-round ratio ginetd/stunnel, {t}: {', '.join(f'{x:.2f}' for x in pr)} (min {min(pr):.2f})")
 PY
 log "raw: $RAW"

@@ -62,6 +62,9 @@ type result struct {
 	Server      []procCPU          `json:"server,omitempty"`
 	ServerCPUUS float64            `json:"server_cpu_us_per_op,omitempty"`
 	HostBusyPct float64            `json:"host_cpu_busy_pct"`
+	HostBusyS   float64            `json:"host_cpu_busy_s"` // CPU-seconds used on the whole machine during the run
+	ClientCPUS  float64            `json:"client_cpu_s"`    // this process (utime+stime)
+	OtherCPUS   float64            `json:"other_cpu_s"`     // host busy - client - watched servers: children, kernel threads, other jobs
 	Tags        map[string]string  `json:"tags,omitempty"`
 	StartUnix   float64            `json:"start_unix"`
 }
@@ -219,6 +222,7 @@ func run() error {
 		cpu0[i], _ = procCPUSeconds(p)
 	}
 	busy0, total0 := hostCPU()
+	self0 := selfCPUSeconds()
 	start := time.Now()
 	if *mode == "hs" {
 		runHS(cfg, st)
@@ -227,6 +231,7 @@ func run() error {
 	}
 	elapsed := time.Since(start)
 	busy1, total1 := hostCPU()
+	self1 := selfCPUSeconds()
 
 	r := result{
 		Tool: "tlsload", Mode: *mode, Addr: *addr, Concurrency: *conc,
@@ -240,6 +245,8 @@ func run() error {
 	if total1 > total0 {
 		r.HostBusyPct = 100 * float64(busy1-busy0) / float64(total1-total0)
 	}
+	r.HostBusyS = float64(busy1-busy0) / 100 // USER_HZ
+	r.ClientCPUS = self1 - self0
 	ops := st.ok
 	if *mode == "hs" {
 		r.DurationS = duration.Seconds()
@@ -262,6 +269,7 @@ func run() error {
 		sum += pc.CPUS
 		r.Server = append(r.Server, pc)
 	}
+	r.OtherCPUS = r.HostBusyS - r.ClientCPUS - sum
 	if len(watched) > 0 && ops > 0 {
 		r.ServerCPUUS = sum * 1e6 / float64(ops)
 	}
@@ -507,6 +515,14 @@ func procName(pid int) string {
 		return ""
 	}
 	return strings.TrimSpace(string(b))
+}
+
+func selfCPUSeconds() float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // hostCPU returns busy and total jiffies of all CPUs from /proc/stat.
