@@ -38,6 +38,9 @@ type LogOptions struct {
 	Stderr io.Writer
 	// Console is the console device for Cons; empty means /dev/console.
 	Console string
+	// Notice, if set, is told once per outage that syslog is unreachable
+	// (as Perror's stderr is), without every message being copied there.
+	Notice io.Writer
 	// Level is the lowest level logged; nil means slog.LevelInfo.
 	Level slog.Leveler
 	// Timeout bounds the wait for a syslog daemon that does not keep up;

@@ -196,3 +196,16 @@ func TestParseFacility(t *testing.T) {
 		t.Errorf("Local0.String() = %q", s)
 	}
 }
+
+// TestSyslogNotice checks that LogOptions.Notice hears of an outage once,
+// and of nothing else.
+func TestSyslogNotice(t *testing.T) {
+	dir := t.TempDir() // nothing is created in it: the path only needs to be absent
+	var notice bytes.Buffer
+	log := Logger("dt", User, LogOptions{Path: filepath.Join(dir, "nothing"), Notice: &notice})
+	log.Info("one")
+	log.Info("two")
+	if n := strings.Count(notice.String(), "syslog unreachable"); n != 1 || strings.Contains(notice.String(), "two") {
+		t.Errorf("notice writer got %q, want one outage notice", notice.String())
+	}
+}

@@ -27,6 +27,7 @@ type syslogWriter struct {
 	cons    bool
 	perror  bool
 	stderr  io.Writer
+	notice  io.Writer
 	console string
 	timeout time.Duration
 
@@ -43,6 +44,7 @@ func newSyslogWriter(opts LogOptions) *syslogWriter {
 		cons:    opts.Cons,
 		perror:  opts.Perror,
 		stderr:  opts.Stderr,
+		notice:  opts.Notice,
 		console: opts.Console,
 		timeout: opts.Timeout,
 	}
@@ -84,6 +86,8 @@ func (w *syslogWriter) send(pri int, stamp, tag, msg string) {
 		notice := fmt.Sprintf("%s: syslog unreachable, messages are lost until it is back: %v", tag, err)
 		if w.perror {
 			fmt.Fprintln(w.stderr, notice)
+		} else if w.notice != nil {
+			fmt.Fprintln(w.notice, notice)
 		}
 		if w.cons {
 			w.toConsole(notice)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"log/slog"
+	"os"
 
 	"github.com/ginetd/ginetd/daemon"
 )
@@ -13,7 +14,9 @@ func syslogHandler(f *flags, level slog.Level) (slog.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return daemon.NewSyslogHandler("ginetd", fac, daemon.LogOptions{
-		PID: true, NDelay: true, Path: f.syslogPath, Level: level,
-	}), nil
+	opts := daemon.LogOptions{PID: true, NDelay: true, Path: f.syslogPath, Level: level}
+	if f.foreground {
+		opts.Notice = os.Stderr // an outage is said once; a daemon's stderr is /dev/null
+	}
+	return daemon.NewSyslogHandler("ginetd", fac, opts), nil
 }
