@@ -48,6 +48,7 @@ var services = map[string]func(){
 	"svc-sleep":    svcSleep,
 	"svc-echo":     svcEcho,
 	"svc-fork":     svcFork,
+	"svc-sdact":    svcSdact,
 	"svc-proc":     svcProc,
 	"svc-once":     svcOnce,
 	"svc-gate":     svcGate,
