@@ -9,22 +9,24 @@ import (
 	"github.com/ginetd/ginetd/internal/supervisor"
 )
 
-// startMetrics serves Prometheus /metrics on -metrics ADDR (SPEC §2, §11).
-// It returns the supervisor's observer (supervisor.Options.Observer), the
-// function that counts a reload (ok or failed) and the server's closer.
-// Without -metrics the observer is nil (the supervisor then records
-// nothing), and the reload function and closer do nothing, so the caller
-// may call them unconditionally.
-func startMetrics(f *flags, log *slog.Logger) (supervisor.Observer, func(ok bool), io.Closer, error) {
+// newMetrics prepares Prometheus /metrics on -metrics ADDR (SPEC §2, §11):
+// it returns the supervisor's observer (nil without -metrics), the
+// function that counts a reload, and the function that opens the port —
+// separate, so that the new ginetd of an upgrade opens it only once the
+// old one has let it go.
+func newMetrics(f *flags, log *slog.Logger) (supervisor.Observer, func(ok bool), func() (io.Closer, error)) {
 	if f.metrics == "" {
-		return nil, func(bool) {}, nopCloser{}, nil
+		return nil, func(bool) {}, func() (io.Closer, error) { return nopCloser{}, nil }
 	}
 	m := metrics.New()
-	c, err := metrics.Serve(f.metrics, m, log)
-	if err != nil {
-		return nil, nil, nil, fmt.Errorf("-metrics: %w", err)
+	serve := func() (io.Closer, error) {
+		c, err := metrics.Serve(f.metrics, m, log)
+		if err != nil {
+			return nil, fmt.Errorf("-metrics: %w", err)
+		}
+		return c, nil
 	}
-	return m.Observer(), m.ReloadDone, c, nil
+	return m.Observer(), m.ReloadDone, serve
 }
 
 type nopCloser struct{}

@@ -33,6 +33,9 @@ type server struct {
 	sigs       chan os.Signal
 	metrics    io.Closer     // the -metrics server
 	reloadDone func(ok bool) // counts reloads for the metrics
+	// serveMetrics opens the -metrics port; set while an upgrade waits
+	// for the old ginetd to let go of it.
+	serveMetrics func() (io.Closer, error)
 }
 
 // serve runs the super-server until SIGTERM/SIGINT or a stop request.
@@ -130,11 +133,15 @@ func (srv *server) start() (int, error) {
 		hosts = access.NewHostsAccess(f.hostsAllow, f.hostsDeny, access.SystemClock{})
 		hosts.SetReporter(func(p config.Problem) { srv.log.Warn("hosts_access", "problem", p.Error()) })
 	}
-	obs, reloadDone, metricsSrv, err := startMetrics(f, srv.log)
-	if err != nil {
-		return exitSystem, err
+	obs, reloadDone, serveMetrics := newMetrics(f, srv.log)
+	srv.reloadDone = reloadDone
+	if srv.up == nil {
+		if srv.metrics, err = serveMetrics(); err != nil {
+			return exitSystem, err
+		}
+	} else {
+		srv.serveMetrics = serveMetrics // once the old ginetd has gone
 	}
-	srv.metrics, srv.reloadDone = metricsSrv, reloadDone
 	srv.sup, err = supervisor.New(supervisor.Options{Log: logs.loop, Flush: logs.flush, DefaultRate: rate,
 		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs,
 		SyslogPath: f.syslogPath})

@@ -179,6 +179,13 @@ func (up *upgradeChild) takeOver(srv *server) {
 		srv.log.Error("upgrade-claim", "err", err)
 		return
 	}
+	if srv.serveMetrics != nil {
+		m, err := srv.serveMetrics()
+		if err != nil {
+			srv.log.Error("upgrade-claim", "err", err)
+		}
+		srv.metrics = m
+	}
 	srv.log.Info("upgraded", "from", up.from)
 }
 
