@@ -474,7 +474,11 @@ stop_peer() {
 		[[ "$(awk '{print $3}' /proc/"$PID"/stat 2>/dev/null)" == Z ]] && break
 		sleep 0.05
 	done
-	if kill -0 "$PID" 2>/dev/null && [[ "$(awk '{print $3}' /proc/"$PID"/stat 2>/dev/null)" != Z ]]; then
+	# (bash may reap the exited peer between kill -0 and reading its state:
+	# an empty state means it is gone, not that SIGTERM failed)
+	local st=""
+	kill -0 "$PID" 2>/dev/null && st=$(awk '{print $3}' /proc/"$PID"/stat 2>/dev/null)
+	if [[ -n "$st" && "$st" != Z ]]; then
 		kill -KILL "$PID" 2>/dev/null
 		how="kill"
 	fi

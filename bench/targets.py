@@ -74,7 +74,7 @@ if loads:
         fl = max(((measure(p, "exec-daytime", c, cps)[0] or 0, p) for p in floors), default=(0, None))
         if gv is not None and best[1]:
             add(f"exec conn/s, c={c} ≥ 0.95× best peer", f"{gv:.0f} (n={n})", f"{best[1]} {best[0]:.0f}", f"{gv/best[0]:.2f}×", "≥ 0.95×", gv / best[0] >= 0.95,
-                f"best floor {fl[1]} {fl[0]:.0f}" if fl[1] else "")
+                f"best floor {fl[1]} {fl[0]:.0f}" if fl[0] else "")
     # 3. p50 latency at c=1 vs best peer
     gv, n = g("exec-daytime", 1, p50)
     best = min(((measure(p, "exec-daytime", 1, p50)[0] or 1e18, p) for p in real), default=(0, None))
@@ -94,7 +94,7 @@ if loads:
         fl = max(((measure(p, "builtin-echo", c, cps)[0] or 0, p) for p in floors), default=(0, None))
         if gv is not None and best[1]:
             add(f"stream echo conn/s, c={c} ≥ 2× best peer", f"{gv:.0f} (n={n})", f"{best[1]} {best[0]:.0f}", f"{gv/best[0]:.2f}×", "≥ 2×", gv / best[0] >= 2,
-                f"floor-go-builtin {fl[0]:.0f}" if fl[1] else "")
+                f"{fl[1]} {fl[0]:.0f}" if fl[0] else "")  # no note when no floor ran the test
     # 6. UDP
     rs = loads.get(("ginetd", "udp-daytime", 8), [])
     if rs:
