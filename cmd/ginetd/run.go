@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 	"time"
@@ -296,6 +297,9 @@ func (srv *server) reload() (err error) {
 		return err
 	}
 	srv.log.Info("reload", "services", len(cfg.Services), "added", d.Added, "removed", d.Removed, "changed", d.Changed, "took", time.Since(start).Round(time.Microsecond))
+	// The old configuration is garbage now: give its memory back to the
+	// system rather than keep a heap sized for two configurations.
+	debug.FreeOSMemory()
 	return nil
 }
 
