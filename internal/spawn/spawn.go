@@ -52,6 +52,31 @@ type Child struct {
 
 var isRoot = os.Geteuid() == 0
 
+// self is ginetd's own identity: a child to run as exactly that needs no
+// setgroups/setgid/setuid, which the vfork'd child would otherwise make
+// while ginetd waits for its exec.
+var selfCred = func() config.Cred {
+	c := config.Cred{Uid: uint32(os.Geteuid()), Gid: uint32(os.Getegid())}
+	gs, _ := syscall.Getgroups()
+	for _, g := range gs {
+		c.Groups = append(c.Groups, uint32(g))
+	}
+	return c
+}()
+
+// sameAsSelf reports whether c is ginetd's own identity.
+func sameAsSelf(c *config.Cred) bool {
+	if c.Uid != selfCred.Uid || c.Gid != selfCred.Gid || len(c.Groups) != len(selfCred.Groups) {
+		return false
+	}
+	for i, g := range c.Groups {
+		if g != selfCred.Groups[i] {
+			return false
+		}
+	}
+	return true
+}
+
 // Start starts the child described by spec. The caller keeps ownership of
 // spec.Files; on success it owns c.PidFD and must reap the child with Reap.
 func Start(spec *Spec) (Child, error) {
@@ -75,7 +100,7 @@ func Start(spec *Spec) (Child, error) {
 	if spec.Extra != nil && spec.Extra.Chroot != "" && !spec.Extra.Needed() {
 		attr.Sys.Chroot = spec.Extra.Chroot
 	}
-	if c := spec.Cred; c != nil && isRoot && !spec.Extra.Needed() {
+	if c := spec.Cred; c != nil && isRoot && !spec.Extra.Needed() && !sameAsSelf(c) {
 		attr.Sys.Credential = &syscall.Credential{Uid: c.Uid, Gid: c.Gid, Groups: c.Groups}
 		if attr.Sys.Credential.Groups == nil {
 			attr.Sys.Credential.Groups = []uint32{}
