@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"net"
+	"os"
 	"sync"
 	"time"
 
@@ -55,16 +56,28 @@ func (r *relay) abort() {
 // child reads EOF. An error on the client's side aborts the whole relay;
 // a failed write to the child (its end is closed) only stops this
 // direction, so that outbound still delivers the child's last output.
+//
+// Once the child's end is closed, what the client still sends is read and
+// dropped rather than left unread: closing a TCP socket with unread data
+// makes the kernel send a reset, which can destroy the child's last output
+// still on its way to the client. outbound bounds this with lingerTime.
 func (r *relay) inbound(inDone chan<- struct{}) {
 	defer close(inDone)
 	buf := relayBufs.Get().(*[]byte)
-	rerr, _ := copyStream(r.uc, r.tc, *buf)
+	rerr, werr := copyStream(r.uc, r.tc, *buf)
+	if werr != nil && rerr == nil {
+		_, rerr = copyStream(io.Discard, r.tc, *buf)
+	}
 	relayBufs.Put(buf)
-	if rerr != nil {
+	if rerr != nil && !errors.Is(rerr, os.ErrDeadlineExceeded) {
 		r.abort()
 	}
 	r.uc.CloseWrite()
 }
+
+// lingerTime bounds how long a client that keeps sending after the child
+// has gone is read from before its connection is closed.
+const lingerTime = 2 * time.Second
 
 // copyStream copies src to dst until EOF (rerr == nil, werr == nil) or
 // the first error, and says on which side it happened.
@@ -94,6 +107,11 @@ func (r *relay) outbound(inDone <-chan struct{}) {
 	buf := relayBufs.Get().(*[]byte)
 	rerr, werr := copyStream(r.tc, r.uc, *buf)
 	relayBufs.Put(buf)
+	if errors.Is(rerr, unix.ECONNRESET) {
+		// The child exited with input it never read: a unix socket then
+		// reports a reset, but only once all it wrote has been read.
+		rerr = nil
+	}
 	err := errors.Join(rerr, werr)
 	if err == nil {
 		err = r.tc.CloseWrite()
@@ -105,10 +123,14 @@ func (r *relay) outbound(inDone <-chan struct{}) {
 	}
 	if err == nil {
 		r.waitHangup()
+		// The child's end is gone: nothing the client sends can be
+		// delivered any more. Give the client lingerTime to take what
+		// is on its way and close, reading what it sends meanwhile.
+		r.c.SetReadDeadline(time.Now().Add(lingerTime))
+		r.uc.SetDeadline(longAgo)
+	} else {
+		r.abort() // something failed: stop reading from the client
 	}
-	// Either the child's end is gone, so nothing the client sends can be
-	// delivered, or something failed: stop reading from the client.
-	r.abort()
 	<-inDone
 	r.uc.Close()
 	r.c.Close()
