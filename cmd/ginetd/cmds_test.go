@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -402,4 +403,18 @@ func cmdUDPMany(ts *testscript.TestScript, neg bool, args []string) {
 		pids[pid] = true
 	}
 	fmt.Fprintf(ts.Stdout(), "children=%d\n", len(pids))
+}
+
+// killatend PIDFILE: when the script ends, however it ends, SIGKILL the
+// process named in PIDFILE then (a daemon that an upgrade replaced while
+// the script was not looking).
+func cmdKillAtEnd(ts *testscript.TestScript, neg bool, args []string) {
+	path := ts.MkAbs(args[0])
+	ts.Defer(func() {
+		if b, err := os.ReadFile(path); err == nil {
+			if pid, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil && pid > 1 {
+				syscall.Kill(pid, syscall.SIGKILL)
+			}
+		}
+	})
 }

@@ -104,6 +104,7 @@ func TestScripts(t *testing.T) {
 			"mkchroot":  cmdMkChroot,
 			"echobig":   cmdEchoBig,
 			"udpmany":   cmdUDPMany,
+			"killatend": cmdKillAtEnd,
 			"tlsdial":   cmdTLSDial,
 		},
 	})
