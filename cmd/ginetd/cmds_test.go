@@ -384,15 +384,24 @@ func cmdUDPMany(ts *testscript.TestScript, neg bool, args []string) {
 	raddr, err := net.ResolveUDPAddr("udp", args[1])
 	ts.Check(err)
 	pids := map[string]bool{}
+	// Every client keeps its socket (and so its port) to the end: a new
+	// client on the port of an earlier one would be that one's client
+	// still, for the child whose socket is connected to it.
+	var conns []*net.UDPConn
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
 	for i := 0; i < n; i++ {
 		c, err := net.DialUDP("udp", nil, raddr)
 		ts.Check(err)
+		conns = append(conns, c)
 		msg := fmt.Sprintf("client %d", i)
 		c.Write([]byte(msg))
 		c.SetReadDeadline(time.Now().Add(5 * time.Second))
 		buf := make([]byte, 512)
 		k, err := c.Read(buf)
-		c.Close()
 		if err != nil {
 			ts.Fatalf("client %d: %v", i, err)
 		}
