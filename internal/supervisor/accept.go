@@ -99,7 +99,7 @@ func (s *Supervisor) serve(svc *service, fd int, peer, local netip.AddrPort, env
 	case svc.cfg.Builtin != "":
 		s.startBuiltin(svc, fd, peer)
 	default:
-		s.spawnConn(svc, fd, peer, local, env)
+		s.spawnConn(svc, fd, peer, local, env, now)
 	}
 }
 
@@ -180,14 +180,7 @@ func (s *Supervisor) acceptError(svc *service, err error) {
 func (s *Supervisor) looping(svc *service, now time.Time) {
 	at := svc.rate.Next(now)
 	s.log.Error("looping", "svc", svc.label(), "max", svc.rate.Max(), "per", s.opts.RateInterval, "resume", at.Sub(now).Round(time.Millisecond))
-	s.setState(svc, Looping)
-	gen := svc.gen
-	s.after(at, func() {
-		if svc.gen == gen && svc.state == Looping {
-			s.log.Info("resume", "svc", svc.label())
-			s.resume(svc)
-		}
-	})
+	s.holdUntil(svc, Looping, at)
 }
 
 // verdict is check's answer: why a client is refused ("" if it is not),
@@ -290,14 +283,7 @@ func (svc *service) limitMessage() []byte {
 // pause stops polling svc until at (xinetd's cps pause).
 func (s *Supervisor) pause(svc *service, at time.Time, why string) {
 	s.log.Warn("pause", "svc", svc.label(), "reason", why, "resume", time.Until(at).Round(time.Millisecond))
-	s.setState(svc, Paused)
-	gen := svc.gen
-	s.after(at, func() {
-		if svc.gen == gen && svc.state == Paused {
-			s.log.Info("resume", "svc", svc.label())
-			s.resume(svc)
-		}
-	})
+	s.holdUntil(svc, Paused, at)
 }
 
 // refuse closes a refused connection at once, after msg (banner_fail or
@@ -315,11 +301,8 @@ func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why strin
 // startBuiltin runs a streaming built-in in its own goroutine; it counts
 // as an instance until it reports back.
 func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
-	f := os.NewFile(uintptr(fd), "conn")
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		s.log.Error("builtin", "svc", svc.label(), "peer", addrString(peer), "err", err)
+	conn, ok := s.connOf(svc, fd, peer, "builtin")
+	if !ok {
 		return
 	}
 	s.acquire(svc, peer.Addr())
@@ -403,4 +386,31 @@ func (s *Supervisor) datagrams(svc *service) {
 			listen.SendTo(svc.sock.FD, out, unix.MSG_DONTWAIT, from)
 		}
 	}
+}
+
+// connOf wraps an accepted descriptor as a net.Conn for a goroutine that
+// serves it. fd itself is closed either way (the Conn holds a duplicate);
+// a failure is logged under event.
+func (s *Supervisor) connOf(svc *service, fd int, peer netip.AddrPort, event string) (net.Conn, bool) {
+	f := os.NewFile(uintptr(fd), "conn")
+	conn, err := net.FileConn(f)
+	f.Close()
+	if err != nil {
+		s.log.Error(event, "svc", svc.label(), "peer", addrString(peer), "err", err)
+		return nil, false
+	}
+	return conn, true
+}
+
+// holdUntil keeps svc out of the epoll set in state st until at, then
+// resumes it, unless something else has changed its state meanwhile.
+func (s *Supervisor) holdUntil(svc *service, st State, at time.Time) {
+	s.setState(svc, st)
+	gen := svc.gen
+	s.after(at, func() {
+		if svc.gen == gen && svc.state == st {
+			s.log.Info("resume", "svc", svc.label())
+			s.resume(svc)
+		}
+	})
 }

@@ -23,7 +23,7 @@ type child struct {
 
 // spawnConn starts a nowait child on the accepted connection fd and closes
 // ginetd's copy of it.
-func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort, env []string) {
+func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort, env []string, since time.Time) {
 	if !local.IsValid() || local.Addr().IsUnspecified() {
 		if sa, err := unix.Getsockname(fd); err == nil {
 			if a := listen.AddrPort(sa); a.IsValid() {
@@ -31,7 +31,7 @@ func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort,
 			}
 		}
 	}
-	s.spawn(svc, fd, peer, local, env...)
+	s.spawn(svc, fd, peer, local, since, env...)
 	unix.Close(fd)
 }
 
@@ -57,7 +57,7 @@ func (s *Supervisor) spawnWait(svc *service) {
 		return
 	}
 	svc.accepted++
-	if !s.spawn(svc, svc.sock.FD, peer, svc.sock.Addr) {
+	if !s.spawn(svc, svc.sock.FD, peer, svc.sock.Addr, now) {
 		// Consume what woke us, or the socket stays readable and the
 		// loop would spin on a service that cannot start.
 		if svc.stream() {
@@ -107,16 +107,17 @@ func (s *Supervisor) dgramNowait(svc *service) {
 	} else {
 		old.SetNonblock(false)
 		svc.accepted++
-		s.spawn(svc, old.FD, peer, old.Addr)
+		s.spawn(svc, old.FD, peer, old.Addr, now)
 	}
-	old.Path = "" // the path belongs to the fresh socket
-	old.Close()
+	old.Detach() // a unix path belongs to the fresh socket
 }
 
 // spawn starts svc's program with fd as its fds 0, 1 and 2, registers the
 // child and logs it. It reports whether the child started.
-func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, extraEnv ...string) bool {
-	accepted := time.Now() // for the spawn-latency histogram: accept to exec
+//
+// since is when the client was accepted (or its datagram seen), for the
+// spawn-latency histogram.
+func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, since time.Time, extraEnv ...string) bool {
 	c := svc.cfg
 	files := []int{fd, fd, fd}
 	env := append(s.childEnv(svc, peer, local), extraEnv...)
@@ -141,7 +142,7 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, ext
 	}
 	now := time.Now()
 	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, svc: svc, peer: peer, start: now}
-	s.obs.Spawned(svc.label(), now.Sub(accepted))
+	s.obs.Spawned(svc.label(), now.Sub(since))
 	s.children[ch.Pid] = cd
 	if ch.PidFD >= 0 {
 		s.watchFD(ch.PidFD, watch{child: cd})

@@ -3,7 +3,6 @@ package supervisor
 import (
 	"net"
 	"net/netip"
-	"os"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -23,11 +22,8 @@ func (svc *service) front() bool { return svc.proxy != nil || svc.tls != nil }
 // child gets one end of a socketpair). The loop then admits the
 // connection as if it had just accepted it from the real client.
 func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
-	f := os.NewFile(uintptr(fd), "conn")
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		s.log.Error("accept", "svc", svc.label(), "peer", addrString(peer), "err", err)
+	conn, ok := s.connOf(svc, fd, peer, "accept")
+	if !ok {
 		return
 	}
 	proxy, tlsState, local := svc.proxy, svc.tls, svc.sock.Addr

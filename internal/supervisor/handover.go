@@ -19,18 +19,9 @@ func (s *Supervisor) Sockets() (map[string]int, error) {
 	return fds, nil
 }
 
-// Handover stops the loop like Stop, but leaves unix socket paths in place:
-// the new ginetd of an upgrade serves them now.
+// Handover stops the loop like Stop, but leaves in place what the new
+// ginetd of an upgrade now uses: unix socket paths and service cgroups.
 func (s *Supervisor) Handover() {
-	s.send(func(s *Supervisor) {
-		for _, svc := range s.services {
-			s.setPolled(svc, false)
-			if svc.sock != nil {
-				svc.sock.Detach()
-				svc.sock = nil
-			}
-		}
-		s.stopping = true
-	})
+	s.send(func(s *Supervisor) { s.handingOver, s.stopping = true, true })
 	<-s.done
 }

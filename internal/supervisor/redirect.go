@@ -4,7 +4,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"os"
 	"sync"
 	"time"
 )
@@ -16,11 +15,8 @@ const redirectDial = 10 * time.Second
 // (xinetd's redirect) in a goroutine, both directions with half-close. It
 // counts as an instance until both directions are done.
 func (s *Supervisor) startRedirect(svc *service, fd int, peer netip.AddrPort) {
-	f := os.NewFile(uintptr(fd), "conn")
-	conn, err := net.FileConn(f)
-	f.Close()
-	if err != nil {
-		s.log.Error("redirect", "svc", svc.label(), "peer", addrString(peer), "err", err)
+	conn, ok := s.connOf(svc, fd, peer, "redirect")
+	if !ok {
 		return
 	}
 	s.acquire(svc, peer.Addr())

@@ -129,14 +129,21 @@ func (s *Supervisor) resume(svc *service) {
 }
 
 // closeService stops polling and closes the socket. Children keep running.
+//
+// During a handover the unix socket path and the cgroups stay: the new
+// ginetd uses them.
 func (s *Supervisor) closeService(svc *service) {
 	s.setPolled(svc, false)
 	if svc.sock != nil {
-		svc.sock.Close()
+		if s.handingOver {
+			svc.sock.Detach()
+		} else {
+			svc.sock.Close()
+		}
 		svc.sock = nil
 	}
 	svc.state = Closed
-	if svc.cgroup {
+	if svc.cgroup && !s.handingOver {
 		cgroup.Remove(svc.lbl)
 	}
 	if svc.logFile != nil {

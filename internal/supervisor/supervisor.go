@@ -46,22 +46,23 @@ type Supervisor struct {
 	p    *poller
 
 	// Owned by the loop goroutine.
-	services  map[string]*service // by config key
-	watches   map[int]watch       // by fd
-	children  map[int]*child      // by pid
-	timers    timerHeap
-	running   int           // running children and built-in instances, all services
-	polled    int           // running children without a pidfd
-	pollArmed bool          // the reaping timer is set
-	pollDelay time.Duration // its current back-off
-	udpPorts  []uint16
-	sensor    *access.Sensor // addresses denied by SENSOR services
-	buf       []byte
-	out       []byte
-	from      listen.RawAddr // sender of the datagram being answered
-	stopping  bool
-	fdLimit   int  // RLIMIT_NOFILE
-	fdLow     bool // services are paused by the descriptor budget
+	services    map[string]*service // by config key
+	watches     map[int]watch       // by fd
+	children    map[int]*child      // by pid
+	timers      timerHeap
+	running     int           // running children and built-in instances, all services
+	polled      int           // running children without a pidfd
+	pollArmed   bool          // the reaping timer is set
+	pollDelay   time.Duration // its current back-off
+	udpPorts    []uint16
+	sensor      *access.Sensor // addresses denied by SENSOR services
+	buf         []byte
+	out         []byte
+	from        listen.RawAddr // sender of the datagram being answered
+	stopping    bool
+	handingOver bool // stopping for a binary upgrade (Handover)
+	fdLimit     int  // RLIMIT_NOFILE
+	fdLow       bool // services are paused by the descriptor budget
 
 	events chan event // from other goroutines to the loop
 	done   chan struct{}

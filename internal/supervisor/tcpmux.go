@@ -64,7 +64,7 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 		if mux.sock != nil {
 			local = mux.sock.Addr
 		}
-		s.spawn(sub, int(f.Fd()), peer, local)
+		s.spawn(sub, int(f.Fd()), peer, local, time.Now())
 		f.Close()
 	})
 }

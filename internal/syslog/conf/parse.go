@@ -49,10 +49,10 @@ func logicalLines(name, src string) []line {
 		}
 		cur.WriteString(raw)
 		open = false
-		out = appendLine(out, Pos{name, start}, cur.String())
+		out = appendLine(out, Pos{File: name, Line: start}, cur.String())
 	}
 	if open {
-		out = appendLine(out, Pos{name, start}, cur.String())
+		out = appendLine(out, Pos{File: name, Line: start}, cur.String())
 	}
 	return out
 }
@@ -68,7 +68,7 @@ func appendLine(out []line, pos Pos, text string) []line {
 func parseLine(pos Pos, text string, errs *Problems) (Rule, bool) {
 	n0 := len(*errs)
 	if text[0] == '$' || strings.HasPrefix(text, "module(") || strings.HasPrefix(text, "input(") {
-		errs.errorf(pos, "unsupported directive %q (only the legacy selector/action form is understood)", firstWord(text))
+		errs.Errorf(pos, "unsupported directive %q (only the legacy selector/action form is understood)", firstWord(text))
 		return Rule{}, false
 	}
 	sel, act := text, ""
@@ -78,7 +78,7 @@ func parseLine(pos Pos, text string, errs *Problems) (Rule, bool) {
 	r := Rule{Pos: pos}
 	parseSelectors(pos, sel, &r.Mask, errs)
 	if act == "" {
-		errs.errorf(pos, "missing action after %q", sel)
+		errs.Errorf(pos, "missing action after %q", sel)
 	} else {
 		r.Action = parseAction(pos, act, errs)
 	}
@@ -97,7 +97,7 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 	for _, sel := range strings.Split(text, ";") {
 		facs, pri, ok := strings.Cut(sel, ".")
 		if !ok {
-			errs.errorf(pos, "selector %q: missing \".priority\"", sel)
+			errs.Errorf(pos, "selector %q: missing \".priority\"", sel)
 			continue
 		}
 		neg, single := false, false
@@ -111,7 +111,7 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 		none := false
 		switch {
 		case pri == "":
-			errs.errorf(pos, "selector %q: missing priority", sel)
+			errs.Errorf(pos, "selector %q: missing priority", sel)
 			continue
 		case pri == "*":
 			bits = 0xff
@@ -120,7 +120,7 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 		default:
 			s, ok := msg.LookupSeverity(pri)
 			if !ok {
-				errs.errorf(pos, "unknown priority %q", pri)
+				errs.Errorf(pos, "unknown priority %q", pri)
 				continue
 			}
 			if single {
@@ -130,7 +130,7 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 			}
 		}
 		if facs == "" {
-			errs.errorf(pos, "selector %q: missing facility", sel)
+			errs.Errorf(pos, "selector %q: missing facility", sel)
 			continue
 		}
 		for _, f := range strings.Split(facs, ",") {
@@ -140,7 +140,7 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 					list = append(list, i)
 				}
 			} else if n, ok := msg.LookupFacility(f); !ok {
-				errs.errorf(pos, "unknown facility %q", f)
+				errs.Errorf(pos, "unknown facility %q", f)
 				continue
 			} else if n < msg.NumFacilities {
 				list = append(list, n)
@@ -168,7 +168,7 @@ func parseAction(pos Pos, s string, errs *Problems) Action {
 	case s[0] == '|':
 		p := strings.TrimSpace(s[1:])
 		if !strings.HasPrefix(p, "/") {
-			errs.errorf(pos, "fifo %q: path must be absolute", p)
+			errs.Errorf(pos, "fifo %q: path must be absolute", p)
 		}
 		return Action{Kind: Fifo, Path: p}
 	case s[0] == '@':
@@ -179,7 +179,7 @@ func parseAction(pos Pos, s string, errs *Problems) Action {
 	users := strings.Split(s, ",")
 	for _, u := range users {
 		if !validUser(u) {
-			errs.errorf(pos, "unknown action %q (expected /file, -/file, @host, |fifo, * or user names)", s)
+			errs.Errorf(pos, "unknown action %q (expected /file, -/file, @host, |fifo, * or user names)", s)
 			break
 		}
 	}
@@ -194,16 +194,16 @@ func parseForward(pos Pos, s string, errs *Problems) Action {
 			h, p, err = s[1:len(s)-1], "514", nil
 		}
 		if err != nil {
-			errs.errorf(pos, "forward %q: %v", "@"+s, err)
+			errs.Errorf(pos, "forward %q: %v", "@"+s, err)
 			return a
 		}
 		a.Host, a.Port = h, p
 	}
 	if a.Host == "" {
-		errs.errorf(pos, "forward %q: missing host", "@"+s)
+		errs.Errorf(pos, "forward %q: missing host", "@"+s)
 	}
 	if n, err := strconv.Atoi(a.Port); err == nil && (n < 1 || n > 65535) || a.Port == "" {
-		errs.errorf(pos, "forward %q: bad port %q", "@"+s, a.Port)
+		errs.Errorf(pos, "forward %q: bad port %q", "@"+s, a.Port)
 	}
 	return a
 }
