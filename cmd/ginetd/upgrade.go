@@ -84,12 +84,11 @@ func (srv *server) startNew() error {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var r, w [2]int
-	if err := unix.Pipe2(r[:], unix.O_CLOEXEC); err != nil {
+	var pipe [2]int // the readiness pipe: read end here, write end the new ginetd's fd 3
+	if err := unix.Pipe2(pipe[:], unix.O_CLOEXEC); err != nil {
 		return os.NewSyscallError("pipe2", err)
 	}
-	w[0] = r[1]
-	files := []uintptr{0, 1, 2, uintptr(w[0])}
+	files := []uintptr{0, 1, 2, uintptr(pipe[1])}
 	for _, k := range keys {
 		files = append(files, uintptr(fds[k]))
 	}
@@ -99,13 +98,13 @@ func (srv *server) startNew() error {
 	// ForkExec, not os.StartProcess: the latter would make the shared
 	// sockets blocking under the running supervisor's feet.
 	pid, err := syscall.ForkExec(exePath, os.Args, &syscall.ProcAttr{Env: env, Files: files})
-	unix.Close(w[0])
+	unix.Close(pipe[1])
 	if err != nil {
-		unix.Close(r[0])
+		unix.Close(pipe[0])
 		return fmt.Errorf("start %s: %w", exePath, err)
 	}
 	srv.log.Info("upgrade", "exe", exePath, "pid", pid)
-	pr := os.NewFile(uintptr(r[0]), "upgrade-ready")
+	pr := os.NewFile(uintptr(pipe[0]), "upgrade-ready")
 	defer pr.Close()
 	pr.SetReadDeadline(time.Now().Add(upgradeTimeout))
 	line, rerr := bufio.NewReader(pr).ReadString('\n')
