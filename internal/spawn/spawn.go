@@ -106,6 +106,15 @@ func Start(spec *Spec) (Child, error) {
 			attr.Sys.Credential.Groups = []uint32{}
 		}
 	}
+	if attr.Sys.Chroot == "" {
+		ch, err, ok := startFast(path, argv, env, spec.Files, attr.Sys.Credential, spec.Dir, spec.PidFD)
+		if ok {
+			if err != nil {
+				return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
+			}
+			return ch, nil
+		}
+	}
 	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
 		return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)

@@ -1,0 +1,165 @@
+package spawn
+
+import (
+	"sync/atomic"
+	"syscall"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// The fast path: a clone3 with CLONE_VM|CLONE_VFORK|CLONE_CLEAR_SIGHAND
+// whose child runs a few lines of assembly (clone_linux_amd64.s) and no Go
+// code at all.
+//
+// syscall.ForkExec runs Go code in its vfork'd child, so before the child
+// may unblock signals it must reset every handler the runtime installed
+// (some 60 rt_sigaction calls, runtime.clearSignalHandlers) and it reports
+// an exec failure through a pipe; the parent blocks and unblocks all
+// signals around the clone. ginetd waits, blocked in vfork, for all of
+// that on every connection. Here the kernel resets the handlers
+// (CLONE_CLEAR_SIGHAND, Linux 5.5), the child shares the parent's memory
+// and writes an exec failure's errno into the block below before it exits,
+// and the parent does nothing around the clone: the child makes 4 to 7
+// system calls before its execve (sigprocmask, setsid, the credentials,
+// one dup3 per descriptor), as a C inetd's vfork'd child does.
+//
+// A kernel without clone3 or CLONE_CLEAR_SIGHAND (or a seccomp filter
+// refusing it) answers ENOSYS, EINVAL or EPERM on the first try; Start then
+// uses syscall.ForkExec from then on.
+
+// cloneArgs is the kernel's struct clone_args (CLONE_ARGS_SIZE_VER2).
+type cloneArgs struct {
+	flags      uint64
+	pidfd      uint64
+	childTid   uint64
+	parentTid  uint64
+	exitSignal uint64
+	stack      uint64
+	stackSize  uint64
+	tls        uint64
+	setTid     uint64
+	setTidSize uint64
+	cgroup     uint64
+}
+
+// childBlock is what the child reads (and writes errno into). The word
+// offsets are fixed: clone_linux_amd64.s names them, TestChildBlockLayout
+// checks them. Pointer fields keep what they point to alive and in the
+// heap while the child runs.
+type childBlock struct {
+	path    *byte   // 0
+	argv    **byte  // 8
+	envp    **byte  // 16
+	nfds    uintptr // 24
+	fds     *int32  // 32: source fds; fds[i] becomes fd i (each > nfds-1)
+	setcred uintptr // 40: nonzero: setgroups, setgid, setuid
+	ngroups uintptr // 48
+	groups  *uint32 // 56
+	uid     uintptr // 64
+	gid     uintptr // 72
+	dir     *byte   // 80: chdir when non-nil
+	zero    uint64  // 88: the empty signal mask
+	errno   uintptr // 96: set by a child that failed
+	pidfd   int32   // 104: clone3 writes the pidfd here
+	_       int32
+	args    cloneArgs
+	stack   [64]uint64 // the child's stack (it pushes nothing; the kernel wants one)
+}
+
+// clone3Exec runs clone3(args, 88); in the child it carries out blk and
+// execs. It returns the child's pid, or errno when clone3 itself failed.
+func clone3Exec(args *cloneArgs, blk *childBlock) (pid, errno uintptr)
+
+const (
+	cloneClearSighand = 0x100000000 // CLONE_CLEAR_SIGHAND, Linux 5.5
+)
+
+// fastBroken is set once clone3 has been refused: ForkExec from then on.
+var fastBroken atomic.Bool
+
+// startFast starts the child with clone3 when it can. ok is false when
+// the fast path does not apply (or the kernel refused it) and the caller
+// must use syscall.ForkExec; err is then nil.
+func startFast(path string, argv, env []string, files []int, cred *syscall.Credential, dir string, wantPidFD bool) (c Child, err error, ok bool) {
+	if fastBroken.Load() {
+		return Child{}, nil, false
+	}
+	for _, fd := range files {
+		if fd < len(files) {
+			return Child{}, nil, false // dup3 would clobber a source; ForkExec handles it
+		}
+	}
+	blk := new(childBlock)
+	if blk.path, err = syscall.BytePtrFromString(path); err != nil {
+		return Child{}, err, true
+	}
+	av, err := syscall.SlicePtrFromStrings(argv)
+	if err != nil {
+		return Child{}, err, true
+	}
+	ev, err := syscall.SlicePtrFromStrings(env)
+	if err != nil {
+		return Child{}, err, true
+	}
+	blk.argv, blk.envp = &av[0], &ev[0]
+	if dir != "" {
+		if blk.dir, err = syscall.BytePtrFromString(dir); err != nil {
+			return Child{}, err, true
+		}
+	}
+	fds := make([]int32, len(files)+1)
+	for i, fd := range files {
+		fds[i] = int32(fd)
+	}
+	blk.nfds, blk.fds = uintptr(len(files)), &fds[0]
+	groups := []uint32{0}
+	if cred != nil {
+		blk.setcred = 1
+		if len(cred.Groups) > 0 {
+			groups = cred.Groups
+		}
+		blk.ngroups, blk.groups = uintptr(len(cred.Groups)), &groups[0]
+		blk.uid, blk.gid = uintptr(cred.Uid), uintptr(cred.Gid)
+	}
+	blk.pidfd = -1
+	a := &blk.args
+	a.flags = unix.CLONE_VM | unix.CLONE_VFORK | cloneClearSighand
+	if wantPidFD {
+		a.flags |= unix.CLONE_PIDFD
+		a.pidfd = uint64(uintptr(unsafe.Pointer(&blk.pidfd)))
+	}
+	a.exitSignal = uint64(syscall.SIGCHLD)
+	a.stack = uint64(uintptr(unsafe.Pointer(&blk.stack[0])))
+	a.stackSize = uint64(unsafe.Sizeof(blk.stack))
+
+	// As syscall.ForkExec: no descriptor is being created without
+	// O_CLOEXEC while the child exists.
+	syscall.ForkLock.RLock()
+	pid, errno := clone3Exec(a, blk)
+	syscall.ForkLock.RUnlock()
+	if errno != 0 {
+		switch syscall.Errno(errno) {
+		case syscall.ENOSYS, syscall.EINVAL, syscall.EPERM, syscall.E2BIG:
+			fastBroken.Store(true)
+			return Child{}, nil, false
+		}
+		return Child{}, syscall.Errno(errno), true
+	}
+	if blk.errno != 0 {
+		// The child failed before or at execve and has exited (which is
+		// what let clone3 return): collect it here, as ForkExec does.
+		var ws unix.WaitStatus
+		for {
+			_, werr := unix.Wait4(int(pid), &ws, 0, nil)
+			if werr != unix.EINTR {
+				break
+			}
+		}
+		if blk.pidfd >= 0 {
+			unix.Close(int(blk.pidfd))
+		}
+		return Child{}, syscall.Errno(blk.errno), true
+	}
+	return Child{Pid: int(pid), PidFD: int(blk.pidfd)}, nil, true
+}
