@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"log/slog"
 	"net/netip"
 	"strconv"
 	"time"
@@ -151,7 +152,8 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, sin
 		s.schedulePoll(true)
 	}
 	s.acquire(svc, peer.Addr())
-	svc.logger(s).Info("accept", "svc", svc.label(), "peer", addrString(peer), "pid", ch.Pid)
+	logAttrs(svc.logger(s), slog.LevelInfo, "accept", slog.String("svc", svc.label()),
+		slog.String("peer", addrString(peer)), slog.Int("pid", ch.Pid))
 	if c.MaxLifetime > 0 {
 		s.limitLifetime(cd, c.MaxLifetime, c.KillGrace)
 	}
@@ -233,11 +235,12 @@ func (s *Supervisor) ended(c *child, st spawn.Status) {
 	delete(s.children, c.pid)
 	dur := time.Since(c.start)
 	s.obs.Exited(c.svc.label(), st, dur)
-	if st.Success() {
-		c.svc.logger(s).Info("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
-	} else {
-		c.svc.logger(s).Warn("exit", "svc", c.svc.label(), "pid", c.pid, "status", st.String(), "dur", dur)
+	level := slog.LevelInfo
+	if !st.Success() {
+		level = slog.LevelWarn
 	}
+	logAttrs(c.svc.logger(s), level, "exit", slog.String("svc", c.svc.label()), slog.Int("pid", c.pid),
+		slog.String("status", st.String()), slog.Duration("dur", dur))
 	s.release(c.svc, c.peer.Addr())
 }
 

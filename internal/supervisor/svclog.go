@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/ginetd/ginetd/daemon"
 )
@@ -16,6 +17,21 @@ func (svc *service) logger(s *Supervisor) *slog.Logger {
 		return svc.log
 	}
 	return s.log
+}
+
+// logAttrs writes one record through l's handler, for the lines of every
+// connection (accept, exit): slog.Logger looks up its caller's PC for
+// each record (runtime.Callers), which no handler here uses and which
+// costs as much as formatting the line.
+func logAttrs(l *slog.Logger, level slog.Level, msg string, attrs ...slog.Attr) {
+	ctx := context.Background()
+	h := l.Handler()
+	if !h.Enabled(ctx, level) {
+		return
+	}
+	r := slog.NewRecord(time.Now(), level, msg, 0)
+	r.AddAttrs(attrs...)
+	h.Handle(ctx, r)
 }
 
 // configureLog opens the service's log_type destination. It runs at every
