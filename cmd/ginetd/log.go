@@ -93,7 +93,7 @@ func newLogger(f *flags, daemonized bool) (*logs, error) {
 		if f.logFormat == "json" {
 			return slog.NewJSONHandler(w, opts)
 		}
-		return slog.NewTextHandler(w, opts)
+		return newTextHandler(w, opts)
 	}
 	bw := &batchWriter{w: w}
 	l.log = slog.New(handler(w))

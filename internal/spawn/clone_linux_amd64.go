@@ -1,6 +1,8 @@
 package spawn
 
 import (
+	"bytes"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"unsafe"
@@ -45,8 +47,9 @@ type cloneArgs struct {
 
 // childBlock is what the child reads (and writes errno into). The word
 // offsets are fixed: clone_linux_amd64.s names them, TestChildBlockLayout
-// checks them. Pointer fields keep what they point to alive and in the
-// heap while the child runs.
+// checks them. Blocks come from a pool: a Go heap object does not move,
+// and the strings and pointers the child reads live in the block's own
+// buffers, so one spawn allocates nothing here.
 type childBlock struct {
 	path    *byte   // 0
 	argv    **byte  // 8
@@ -64,7 +67,62 @@ type childBlock struct {
 	pidfd   int32   // 104: clone3 writes the pidfd here
 	_       int32
 	args    cloneArgs
-	stack   [64]uint64 // the child's stack (it pushes nothing; the kernel wants one)
+	stack   [32]uint64 // the child's stack (it pushes nothing; the kernel wants one)
+
+	strs    []byte  // path, argv and env, each NUL-terminated
+	ptrs    []*byte // argv, nil, env, nil
+	fdbuf   [8]int32
+	groups0 [1]uint32
+}
+
+var blocks = sync.Pool{New: func() any { return new(childBlock) }}
+
+// pack lays out path, argv, env (and dir) NUL-terminated in blk.strs
+// with the pointer arrays execve wants in blk.ptrs. A string with a NUL
+// in it is EINVAL, as in syscall.ForkExec.
+func (blk *childBlock) pack(path string, argv, env []string, dir string) error {
+	n := len(path) + len(dir) + 2
+	for _, s := range argv {
+		n += len(s) + 1
+	}
+	for _, s := range env {
+		n += len(s) + 1
+	}
+	if cap(blk.strs) < n {
+		blk.strs = make([]byte, 0, n)
+	}
+	if np := len(argv) + len(env) + 2; cap(blk.ptrs) < np {
+		blk.ptrs = make([]*byte, 0, np)
+	}
+	strs, ptrs := blk.strs[:0], blk.ptrs[:0]
+	// put never grows strs, so the pointers taken stay valid.
+	count := 0
+	put := func(s string) *byte {
+		count++
+		i := len(strs)
+		strs = append(append(strs, s...), 0)
+		return &strs[i]
+	}
+	blk.path = put(path)
+	blk.dir = nil
+	if dir != "" {
+		blk.dir = put(dir)
+	}
+	for _, s := range argv {
+		ptrs = append(ptrs, put(s))
+	}
+	ptrs = append(ptrs, nil)
+	envAt := len(ptrs)
+	for _, s := range env {
+		ptrs = append(ptrs, put(s))
+	}
+	ptrs = append(ptrs, nil)
+	blk.argv, blk.envp = &ptrs[0], &ptrs[envAt]
+	blk.strs, blk.ptrs = strs, ptrs
+	if bytes.Count(strs, []byte{0}) != count {
+		return syscall.EINVAL // a NUL inside a string
+	}
+	return nil
 }
 
 // clone3Exec runs clone3(args, 88); in the child it carries out blk and
@@ -90,40 +148,35 @@ func startFast(path string, argv, env []string, files []int, cred *syscall.Crede
 			return Child{}, nil, false // dup3 would clobber a source; ForkExec handles it
 		}
 	}
-	blk := new(childBlock)
-	if blk.path, err = syscall.BytePtrFromString(path); err != nil {
+	blk := blocks.Get().(*childBlock)
+	defer func() {
+		blk.groups, blk.fds = nil, nil // not always the block's own: let them go
+		blocks.Put(blk)
+	}()
+	if err := blk.pack(path, argv, env, dir); err != nil {
 		return Child{}, err, true
 	}
-	av, err := syscall.SlicePtrFromStrings(argv)
-	if err != nil {
-		return Child{}, err, true
+	fds := blk.fdbuf[:]
+	if len(files) > len(fds) {
+		fds = make([]int32, len(files))
 	}
-	ev, err := syscall.SlicePtrFromStrings(env)
-	if err != nil {
-		return Child{}, err, true
-	}
-	blk.argv, blk.envp = &av[0], &ev[0]
-	if dir != "" {
-		if blk.dir, err = syscall.BytePtrFromString(dir); err != nil {
-			return Child{}, err, true
-		}
-	}
-	fds := make([]int32, len(files)+1)
 	for i, fd := range files {
 		fds[i] = int32(fd)
 	}
 	blk.nfds, blk.fds = uintptr(len(files)), &fds[0]
-	groups := []uint32{0}
+	blk.setcred, blk.ngroups, blk.groups = 0, 0, &blk.groups0[0]
 	if cred != nil {
 		blk.setcred = 1
 		if len(cred.Groups) > 0 {
-			groups = cred.Groups
+			blk.groups = &cred.Groups[0]
 		}
-		blk.ngroups, blk.groups = uintptr(len(cred.Groups)), &groups[0]
+		blk.ngroups = uintptr(len(cred.Groups))
 		blk.uid, blk.gid = uintptr(cred.Uid), uintptr(cred.Gid)
 	}
+	blk.errno = 0
 	blk.pidfd = -1
 	a := &blk.args
+	*a = cloneArgs{}
 	a.flags = unix.CLONE_VM | unix.CLONE_VFORK | cloneClearSighand
 	if wantPidFD {
 		a.flags |= unix.CLONE_PIDFD

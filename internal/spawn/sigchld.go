@@ -18,7 +18,7 @@ type sigaction struct {
 
 // SetupSIGCHLD makes the kernel keep exited children as zombies without
 // sending ginetd a SIGCHLD at all: the supervisor learns of exits from
-// pidfds and collects statuses with Reap.
+// pidfds or by polling, and collects statuses with Reap and ReapAny.
 //
 // It first tells the runtime to stop handling SIGCHLD (signal.Ignore), then
 // sets the disposition to SIG_DFL with a raw rt_sigaction. SIG_DFL, unlike

@@ -380,3 +380,23 @@ func TestChildBlockLayout(t *testing.T) {
 		t.Errorf("cloneArgs is %d bytes, want 88", s)
 	}
 }
+
+// A NUL inside a string cannot reach execve: EINVAL, as from ForkExec.
+func TestNULInString(t *testing.T) {
+	paths(t, func(t *testing.T) {
+		null, _ := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
+		defer unix.Close(null)
+		fd, _ := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 20)
+		defer unix.Close(fd)
+		for _, spec := range []Spec{
+			{Path: "/bin/true", Argv: []string{"tr\x00ue"}},
+			{Path: "/bin/true", Argv: []string{"true"}, Env: []string{"A=1", "B=\x00"}},
+			{Path: "/bin/tr\x00ue", Argv: []string{"true"}},
+		} {
+			spec.Files = []int{fd, fd, fd}
+			if _, err := Start(&spec); !errors.Is(err, syscall.EINVAL) {
+				t.Errorf("%q %q: %v, want EINVAL", spec.Argv, spec.Env, err)
+			}
+		}
+	})
+}
