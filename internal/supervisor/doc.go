@@ -6,10 +6,9 @@
 // exited, a built-in finished, a configuration is applied, a timer fired,
 // a status or stop request arrived.
 //
-// The loop is a single goroutine locked to its OS thread, blocked in
-// epoll_wait on every service socket, the pidfds of children whose end
-// must be noticed at once, the inline echo/discard connections and an
-// eventfd that other goroutines write to after queueing an event. This is
+// The loop is a single goroutine, blocked in epoll_wait on every service
+// socket, the pidfds of children whose end must be noticed at once, the
+// inline echo/discard connections and an eventfd that other goroutines write to after queueing an event. This is
 // OpenBSD inetd's one-thread libevent design in Go; it keeps the
 // per-connection path free of goroutine hand-offs and signal delivery (see
 // PERF-NOTES.md): accept4, a check of the limits, one clone3
