@@ -22,9 +22,10 @@ import (
 // that on every connection. Here the kernel resets the handlers
 // (CLONE_CLEAR_SIGHAND, Linux 5.5), the child shares the parent's memory
 // and writes an exec failure's errno into the block below before it exits,
-// and the parent does nothing around the clone: the child makes 4 to 7
-// system calls before its execve (sigprocmask, setsid, the credentials,
-// one dup3 per descriptor), as a C inetd's vfork'd child does.
+// and the parent does nothing around the clone: before its execve the
+// child makes only the calls a C inetd's vfork'd child makes
+// (sigprocmask, setsid, the credentials, one dup3 per descriptor, chdir
+// when asked).
 //
 // A kernel without clone3 or CLONE_CLEAR_SIGHAND (or a seccomp filter
 // refusing it) answers ENOSYS, EINVAL or EPERM on the first try; Start then

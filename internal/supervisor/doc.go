@@ -8,13 +8,13 @@
 //
 // The loop is a single goroutine, blocked in epoll_wait on every service
 // socket, the pidfds of children whose end must be noticed at once, the
-// inline echo/discard connections and an eventfd that other goroutines write to after queueing an event. This is
-// OpenBSD inetd's one-thread libevent design in Go; it keeps the
-// per-connection path free of goroutine hand-offs and signal delivery (see
-// PERF-NOTES.md): accept4, a check of the limits, one clone3
-// (internal/spawn), close. Other children are reaped with wait4(-1,
-// WNOHANG) after each round of events and on a backing-off timer while
-// any run.
+// inline echo/discard connections and an eventfd that other goroutines
+// write to after queueing an event. This is OpenBSD inetd's one-thread
+// libevent design in Go; it keeps the per-connection path free of
+// goroutine hand-offs and signal delivery (see PERF-NOTES.md): accept4, a
+// check of the limits, one clone3 (internal/spawn), close. Other children
+// are reaped with wait4(-1, WNOHANG) after each round of events and on a
+// backing-off timer while any run.
 //
 // Goroutine inventory (each has an owner that stops it and waits for it):
 //   - the loop (Run), owned by the caller of Run, stopped by Stop or
