@@ -164,9 +164,10 @@ const yieldEvery = 5 * time.Millisecond
 // P away in the middle of a system call, then polls every 20 µs for a
 // while: under a steady trickle of connections that was ~1,800 sysmon
 // wake-ups a second and a seventh of ginetd's CPU at one client. A
-// runtime.Gosched every yieldEvery (on the same thread: the goroutine is
-// not locked to it, so nothing is handed over) keeps sysmon asleep; an
-// idle loop blocks in epoll_wait and costs nothing.
+// runtime.Gosched every yieldEvery keeps sysmon asleep; the goroutine is
+// not locked to its thread, so the yield hands nothing over and the same
+// thread carries on (at most an idle thread is woken to look for work).
+// An idle loop blocks in epoll_wait and costs nothing.
 func (s *Supervisor) Run() {
 	defer close(s.done)
 	defer s.p.close()
