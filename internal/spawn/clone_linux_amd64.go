@@ -3,7 +3,6 @@ package spawn
 import (
 	"bytes"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"unsafe"
 
@@ -133,9 +132,6 @@ func clone3Exec(args *cloneArgs, blk *childBlock) (pid, errno uintptr)
 const (
 	cloneClearSighand = 0x100000000 // CLONE_CLEAR_SIGHAND, Linux 5.5
 )
-
-// fastBroken is set once clone3 has been refused: ForkExec from then on.
-var fastBroken atomic.Bool
 
 // startFast starts the child with clone3 when it can. ok is false when
 // the fast path does not apply (or the kernel refused it) and the caller

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"sync/atomic"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -76,6 +77,10 @@ func sameAsSelf(c *config.Cred) bool {
 	}
 	return true
 }
+
+// fastBroken is set once the kernel has refused the clone3 path
+// (clone_linux_amd64.go): syscall.ForkExec from then on.
+var fastBroken atomic.Bool
 
 // Start starts the child described by spec. The caller keeps ownership of
 // spec.Files; on success it owns c.PidFD and must reap the child with Reap.
