@@ -175,6 +175,15 @@ func (s *Supervisor) Run() {
 	lastYield := time.Now()
 	for !s.stopping {
 		n := s.p.wait(evs, s.timeout())
+		// Exits first: a slot (instances, per_source, a wait service's
+		// socket) freed in this round is free for the connections of the
+		// same round.
+		for i := 0; i < n; i++ {
+			if w, ok := s.watches[int(evs[i].Fd)]; ok && w.child != nil {
+				s.childExited(w.child)
+				evs[i].Fd = -1 // done; its number may be reused below
+			}
+		}
 		for i := 0; i < n; i++ {
 			fd := int(evs[i].Fd)
 			if fd == s.p.wake {
@@ -190,7 +199,8 @@ func (s *Supervisor) Run() {
 			case w.conn != nil:
 				s.inlineEvent(w.conn, evs[i].Events)
 			case w.child != nil:
-				s.childExited(w.child)
+				// A number a new child's pidfd took this round: a stale
+				// event; its exit comes in a later round.
 			default:
 				s.ready(w.svc)
 			}
