@@ -86,15 +86,48 @@ var fastBroken atomic.Bool
 // spec.Files; on success it owns c.PidFD and must reap the child with Reap.
 func Start(spec *Spec) (Child, error) {
 	path, argv, env := spec.Path, spec.Argv, spec.Env
-	if spec.Extra.Needed() {
+	tramp := spec.Extra.Needed() // it then applies the credentials and the chroot too
+	if tramp {
 		path, argv, env = trampolineArgs(spec)
 	}
+	var cred *syscall.Credential // nil: the child keeps ginetd's identity
+	if c := spec.Cred; c != nil && isRoot && !tramp && !sameAsSelf(c) {
+		groups := c.Groups
+		if groups == nil {
+			groups = []uint32{}
+		}
+		cred = &syscall.Credential{Uid: c.Uid, Gid: c.Gid, Groups: groups}
+	}
+	chroot := ""
+	if spec.Extra != nil && !tramp {
+		chroot = spec.Extra.Chroot
+	}
+	var (
+		ch  Child
+		err error
+		ok  bool
+	)
+	if chroot == "" {
+		ch, err, ok = startFast(path, argv, env, spec.Files, cred, spec.Dir, spec.PidFD)
+	}
+	if !ok {
+		ch, err = forkExec(path, argv, env, spec, cred, chroot)
+	}
+	if err != nil {
+		return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
+	}
+	return ch, nil
+}
+
+// forkExec starts the child with syscall.ForkExec, where startFast does
+// not apply.
+func forkExec(path string, argv, env []string, spec *Spec, cred *syscall.Credential, chroot string) (Child, error) {
 	pidfd := -1
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   env,
 		Files: make([]uintptr, len(spec.Files)),
-		Sys:   &syscall.SysProcAttr{Setsid: true},
+		Sys:   &syscall.SysProcAttr{Setsid: true, Chroot: chroot, Credential: cred},
 	}
 	if spec.PidFD {
 		attr.Sys.PidFD = &pidfd
@@ -102,27 +135,9 @@ func Start(spec *Spec) (Child, error) {
 	for i, fd := range spec.Files {
 		attr.Files[i] = uintptr(fd)
 	}
-	if spec.Extra != nil && spec.Extra.Chroot != "" && !spec.Extra.Needed() {
-		attr.Sys.Chroot = spec.Extra.Chroot
-	}
-	if c := spec.Cred; c != nil && isRoot && !spec.Extra.Needed() && !sameAsSelf(c) {
-		attr.Sys.Credential = &syscall.Credential{Uid: c.Uid, Gid: c.Gid, Groups: c.Groups}
-		if attr.Sys.Credential.Groups == nil {
-			attr.Sys.Credential.Groups = []uint32{}
-		}
-	}
-	if attr.Sys.Chroot == "" {
-		ch, err, ok := startFast(path, argv, env, spec.Files, attr.Sys.Credential, spec.Dir, spec.PidFD)
-		if ok {
-			if err != nil {
-				return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
-			}
-			return ch, nil
-		}
-	}
 	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
-		return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
+		return Child{}, err
 	}
 	return Child{Pid: pid, PidFD: pidfd}, nil
 }

@@ -137,6 +137,23 @@ func runChild(t *testing.T, spec *Spec) string {
 	return string(out)
 }
 
+// nullFD opens /dev/null at fd 20 or above (away from 0–2, as an
+// accepted connection is), closed when tb ends.
+func nullFD(tb testing.TB) int {
+	tb.Helper()
+	fd, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	high, err := unix.FcntlInt(uintptr(fd), unix.F_DUPFD_CLOEXEC, 20)
+	unix.Close(fd)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { unix.Close(high) })
+	return high
+}
+
 // waitFor reaps ch, through its pidfd when it has one.
 func waitFor(t *testing.T, ch Child) Status {
 	t.Helper()
@@ -255,13 +272,7 @@ func TestChildCredentials(t *testing.T) {
 // An exec failure is an error naming errno, and leaves no zombie behind.
 func TestExecFailure(t *testing.T) {
 	paths(t, func(t *testing.T) {
-		null, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer unix.Close(null)
-		fd, _ := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 20)
-		defer unix.Close(fd)
+		fd := nullFD(t)
 		for _, path := range []string{"/nonexistent/prog", "/dev/null", "/"} {
 			for _, pidfd := range []bool{false, true} {
 				_, err := Start(&Spec{Path: path, Argv: []string{"x"}, Files: []int{fd, fd, fd}, PidFD: pidfd})
@@ -318,13 +329,7 @@ func BenchmarkStart(b *testing.B) {
 	if _, err := os.Stat(prog); err != nil {
 		b.Skip(prog, err)
 	}
-	null, err := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer unix.Close(null)
-	fd, _ := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 20)
-	defer unix.Close(fd)
+	fd := nullFD(b)
 	run := func(b *testing.B) {
 		var r0, r1 unix.Rusage
 		unix.Getrusage(unix.RUSAGE_SELF, &r0)
@@ -356,10 +361,7 @@ func BenchmarkStart(b *testing.B) {
 // A NUL inside a string cannot reach execve: EINVAL, as from ForkExec.
 func TestNULInString(t *testing.T) {
 	paths(t, func(t *testing.T) {
-		null, _ := unix.Open("/dev/null", unix.O_RDWR|unix.O_CLOEXEC, 0)
-		defer unix.Close(null)
-		fd, _ := unix.FcntlInt(uintptr(null), unix.F_DUPFD_CLOEXEC, 20)
-		defer unix.Close(fd)
+		fd := nullFD(t)
 		for _, spec := range []Spec{
 			{Path: "/bin/true", Argv: []string{"tr\x00ue"}},
 			{Path: "/bin/true", Argv: []string{"true"}, Env: []string{"A=1", "B=\x00"}},

@@ -48,14 +48,7 @@ func (d *dispatcher) handle(b *input.Batch) {
 
 // own writes one of the daemon's own messages.
 func (d *dispatcher) own(m *msg.Message) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return
-	}
-	d.now = time.Now()
-	d.message(m, false)
-	d.flush()
+	d.handle(&input.Batch{Msgs: []msg.Message{*m}})
 }
 
 // swap installs t and retires (flushes, closes) the previous table.
