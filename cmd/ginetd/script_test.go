@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/binary"
 	"fmt"
 	"io"
 	"net"
@@ -106,6 +107,7 @@ func TestScripts(t *testing.T) {
 			"udpmany":   cmdUDPMany,
 			"killatend": cmdKillAtEnd,
 			"tlsdial":   cmdTLSDial,
+			"rfc868":    cmdRFC868,
 		},
 	})
 }
@@ -352,4 +354,20 @@ func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
 	d, err := time.ParseDuration(args[0])
 	ts.Check(err)
 	time.Sleep(d)
+}
+
+// rfc868: the last command's stdout must be an RFC 868 answer: exactly 4
+// bytes (counted as bytes: they are often valid UTF-8), seconds since 1900
+// within 2 s of this machine's clock.
+func cmdRFC868(ts *testscript.TestScript, neg bool, args []string) {
+	b := []byte(ts.ReadFile("stdout"))
+	if len(b) != 4 {
+		ts.Fatalf("rfc868: got %d bytes %x, want 4", len(b), b)
+	}
+	const since1900 = 2208988800 // seconds from 1900-01-01 to 1970-01-01
+	got := int64(binary.BigEndian.Uint32(b)) - since1900
+	now := time.Now().Unix()
+	if d := got - now; d < -2 || d > 2 {
+		ts.Fatalf("rfc868: answer %d is %d s from the clock %d", got, d, now)
+	}
 }
