@@ -193,12 +193,16 @@ type verdict struct {
 
 // check applies access control and the per-client limits to a client, in
 // xinetd's order: sensor deny list, only_from/no_access and access_times,
-// hosts.allow/hosts.deny, cps, max_load, per-source concurrency and rate.
+// hosts.allow/hosts.deny, cps, max_load, instances (when refusesWhenFull),
+// per-source concurrency and rate.
 // It records what an admitted client counts against (rates, sensor).
 func (s *Supervisor) check(svc *service, peer netip.AddrPort, now time.Time) verdict {
 	c := svc.cfg
 	ip := peer.Addr()
 	if !ip.IsValid() { // a unix socket: no address to judge
+		if svc.overInstances() {
+			return verdict{why: "instances", msg: svc.limitMessage()}
+		}
 		return verdict{}
 	}
 	if s.sensor.Len() > 0 && s.sensor.Denied(ip, now) {
@@ -231,6 +235,9 @@ func (s *Supervisor) check(svc *service, peer netip.AddrPort, now time.Time) ver
 		if over, _ := svc.load.Overloaded(); over {
 			return verdict{why: "max_load", msg: svc.limitMessage()}
 		}
+	}
+	if svc.overInstances() {
+		return verdict{why: "instances", msg: svc.limitMessage()}
 	}
 	if c.MaxChildPerIP > 0 && svc.perIP.Count(ip) >= c.MaxChildPerIP {
 		return verdict{why: "per-source", msg: svc.limitMessage()}
@@ -278,6 +285,21 @@ func (svc *service) limitMessage() []byte {
 		return []byte(m + "\r\n")
 	}
 	return svc.bannerFail
+}
+
+// refusesWhenFull reports whether a client over the instance limit is
+// accepted, sent the limit message and closed, as ipsvd does, rather than
+// left in the listen backlog: for a nowait stream service with
+// limit_message or banner_fail (docs/ginetd.conf.5).
+func (svc *service) refusesWhenFull() bool {
+	return svc.maxChild() > 0 && svc.stream() && !svc.waits() &&
+		(svc.cfg.LimitMessage != "" || len(svc.bannerFail) > 0)
+}
+
+// overInstances reports whether a client of a refusesWhenFull service
+// finds every instance taken.
+func (svc *service) overInstances() bool {
+	return svc.refusesWhenFull() && svc.instances >= svc.maxChild()
 }
 
 // pause stops polling svc until at (xinetd's cps pause).
@@ -341,7 +363,7 @@ func (s *Supervisor) acquire(svc *service, ip netip.Addr) {
 	}
 	if svc.waits() {
 		s.setState(svc, Waiting)
-	} else if m := svc.maxChild(); m > 0 && svc.instances >= m && svc.state == Listening {
+	} else if m := svc.maxChild(); m > 0 && svc.instances >= m && svc.state == Listening && !svc.refusesWhenFull() {
 		s.setState(svc, Full)
 	}
 }

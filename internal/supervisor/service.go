@@ -121,7 +121,7 @@ func (s *Supervisor) resume(svc *service) {
 	switch {
 	case svc.waits() && svc.instances > 0:
 		s.setState(svc, Waiting)
-	case svc.maxChild() > 0 && svc.instances >= svc.maxChild():
+	case svc.maxChild() > 0 && svc.instances >= svc.maxChild() && !svc.refusesWhenFull():
 		s.setState(svc, Full)
 	default:
 		s.setState(svc, Listening)
