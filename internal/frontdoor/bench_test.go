@@ -163,7 +163,7 @@ func BenchmarkParseHeader(b *testing.B) {
 	} {
 		b.Run(tc.name, func(b *testing.B) {
 			for range b.N {
-				if _, found, err := readHeader(&slicePeeker{data: tc.in, greedy: true}); !found || err != nil {
+				if _, found, err := readHeader(&slicePeeker{data: tc.in, greedy: true}, false); !found || err != nil {
 					b.Fatal(found, err)
 				}
 			}

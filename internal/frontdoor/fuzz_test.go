@@ -7,17 +7,26 @@ import (
 
 // FuzzParseHeader checks that the parser never panics, never claims more
 // bytes than it was given, never looks past the header when fed exactly
-// what it asks for, and agrees with itself whether it sees the input all
-// at once or byte by byte.
+// what it asks for, agrees with itself whether it sees the input all at
+// once or byte by byte, and, for a peer nobody trusts, never looks past the
+// signature whatever length the header declares.
 func FuzzParseHeader(f *testing.F) {
 	for _, tc := range parseCases {
 		f.Add(tc.in)
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
+		untrusted := &slicePeeker{data: in}
+		_, foundU, errU := readHeader(untrusted, true)
+		if untrusted.max > len(v2Sig) {
+			t.Fatalf("untrusted peer: looked at %d bytes", untrusted.max)
+		}
 		exact := &slicePeeker{data: in}
-		h1, found1, err1 := readHeader(exact)
+		h1, found1, err1 := readHeader(exact, false)
+		if foundU != (found1 || err1 != nil) || errU != nil {
+			t.Fatalf("untrusted found %v %v, trusted %v %v", foundU, errU, found1, err1)
+		}
 		greedy := &slicePeeker{data: in, greedy: true}
-		h2, found2, err2 := readHeader(greedy)
+		h2, found2, err2 := readHeader(greedy, false)
 		if found1 != found2 || (err1 == nil) != (err2 == nil) || h1 != h2 {
 			t.Fatalf("exact %v %v %v, greedy %v %v %v", h1, found1, err1, h2, found2, err2)
 		}

@@ -118,7 +118,7 @@ func ReadProxy(c net.Conn, peer, local netip.AddrPort, p ProxyPolicy) (src, dst 
 
 	sp := newSockPeeker(rc)
 	defer sp.release()
-	h, found, err := readHeader(sp)
+	h, found, err := readHeader(sp, !trusted)
 	switch {
 	case err != nil:
 		return fail(err)
@@ -141,8 +141,11 @@ func ReadProxy(c net.Conn, peer, local netip.AddrPort, p ProxyPolicy) (src, dst 
 // readHeader drives parseHeader over the bytes pk lets it see. found is
 // false when the input is not a PROXY header (including when nothing
 // arrived in time); a header that began but cannot be completed or parsed
-// is an error.
-func readHeader(pk peeker) (h header, found bool, err error) {
+// is an error. With sigOnly (an untrusted peer, whose header is refused
+// whatever it holds) it stops once the signature is complete, so that a
+// peer nobody trusts never makes it wait for, or buffer, the length it
+// declares.
+func readHeader(pk peeker, sigOnly bool) (h header, found bool, err error) {
 	need := 1
 	for {
 		b, perr := pk.peek(need)
@@ -150,6 +153,8 @@ func readHeader(pk peeker) (h header, found bool, err error) {
 		switch {
 		case errors.Is(err, errNotHeader):
 			return header{}, false, nil
+		case sigOnly && h.sigLen > 0 && len(b) >= h.sigLen:
+			return header{}, true, nil
 		case err != nil:
 			return header{}, false, err
 		case need <= len(b):

@@ -129,7 +129,7 @@ func TestParseHeader(t *testing.T) {
 					in = append(append([]byte{}, tc.in...), payload...)
 				}
 				pk := &slicePeeker{data: in, greedy: greedy}
-				h, found, err := readHeader(pk)
+				h, found, err := readHeader(pk, false)
 				if tc.err != nil {
 					if !errors.Is(err, tc.err) {
 						t.Fatalf("err = %v, want %v", err, tc.err)

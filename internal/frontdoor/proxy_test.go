@@ -223,3 +223,22 @@ func TestReadProxyNotSocket(t *testing.T) {
 		t.Fatal("ReadProxy on a pipe succeeded")
 	}
 }
+
+// TestReadProxyUntrustedLongV2 is a peer nobody trusts that declares the
+// longest v2 header and sends only its first 16 bytes: it is refused at the
+// signature, without waiting for (or buffering) the 64 KiB it announced.
+func TestReadProxyUntrustedLongV2(t *testing.T) {
+	client, server := tcpPair(t)
+	peer, local := addrs(server)
+	hdr := append(append([]byte{}, v2Sig...), 0x21, 0x11, 0xff, 0xff)
+	if _, err := client.Write(hdr); err != nil {
+		t.Fatal(err)
+	}
+	other := []netip.Prefix{netip.MustParsePrefix("192.0.2.0/24")}
+	// Without the refusal at the signature ReadProxy waits the whole
+	// timeout for the rest and fails with ErrMalformed.
+	_, _, err := ReadProxy(server, peer, local, ProxyPolicy{Trusted: other, Timeout: time.Minute})
+	if !errors.Is(err, ErrUntrusted) {
+		t.Fatalf("err = %v, want ErrUntrusted", err)
+	}
+}
