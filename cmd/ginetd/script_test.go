@@ -53,6 +53,7 @@ var services = map[string]func(){
 	"svc-proc":     svcProc,
 	"svc-once":     svcOnce,
 	"svc-gate":     svcGate,
+	"svc-probe":    svcProbe,
 }
 
 func TestScripts(t *testing.T) {

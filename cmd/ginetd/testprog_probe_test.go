@@ -1,0 +1,125 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/spawn/startlimit"
+)
+
+// svcProbe writes the state a child was started in to its stdout (the
+// client), one "key value" line each, for scripts that compare every
+// spawn path (hygiene.txtar):
+//
+//	fd N TARGET        each descriptor that came through exec (not close-on-exec)
+//	fds 0,1,2          their numbers
+//	SigBlk/SigIgn/SigCgt HEX   from /proc/self/status
+//	nofile SOFT HARD   RLIMIT_NOFILE as the program was started with
+//	rlimit NAME SOFT HARD      the other limits, from /proc/self/limits
+//	umask 0022
+//	uid U gid G groups G1,G2
+//	sid_is_pid true / pgid_is_pid true
+//	cwd DIR
+//	argv ARGS
+//	env K=V            sorted
+//
+// Being a Go program, the probe sees its own runtime's doing in two places:
+// the runtime installs handlers for most signals before any Go code runs
+// (an inherited SIG_IGN survives only for SIGHUP, SIGINT, SIGTSTP, SIGTTIN
+// and SIGTTOU; SigCgt is the runtime's), and it raises the soft
+// RLIMIT_NOFILE. The nofile line is the limit as exec gave it, captured
+// before the runtime raised it (internal/spawn/startstate). A script that
+// must see every ignored signal runs a C program (grep on
+// /proc/self/status) as the service instead.
+func svcProbe() {
+	var b strings.Builder
+	// List the fds with raw system calls: os.ReadDir would start this
+	// program's own netpoller (an epoll and an eventfd) on the way.
+	dfd, _ := unix.Open("/proc/self/fd", unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	buf := make([]byte, 8192)
+	n, err := unix.Getdents(dfd, buf)
+	if err != nil || n < 0 {
+		n = 0 // no /proc (in a chroot)
+	}
+	var names []string
+	_, _, names = unix.ParseDirent(buf[:n], -1, names)
+	var fds []int
+	for _, name := range names {
+		fd, err := strconv.Atoi(name)
+		if err != nil || fd == dfd || cloexec(name) {
+			// Only a descriptor without close-on-exec can have come
+			// through exec; the ones this program opened have it.
+			continue
+		}
+		fds = append(fds, fd)
+	}
+	unix.Close(dfd)
+	sort.Ints(fds)
+	list := make([]string, len(fds))
+	for i, fd := range fds {
+		list[i] = strconv.Itoa(fd)
+		t, _ := os.Readlink("/proc/self/fd/" + list[i])
+		if strings.HasPrefix(t, "socket:") {
+			t = "socket" // the inode differs per connection
+		}
+		fmt.Fprintf(&b, "fd %d %s\n", fd, t)
+	}
+	fmt.Fprintf(&b, "fds %s\n", strings.Join(list, ","))
+
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, l := range strings.Split(string(status), "\n") {
+		k, v, ok := strings.Cut(l, ":")
+		if !ok {
+			continue
+		}
+		switch k {
+		case "SigBlk", "SigIgn", "SigCgt", "Umask":
+			fmt.Fprintf(&b, "%s %s\n", k, strings.TrimSpace(v))
+		}
+	}
+	if soft, hard, ok := startNofile(); ok {
+		fmt.Fprintf(&b, "nofile %s %s\n", soft, hard)
+	}
+	limits, _ := os.ReadFile("/proc/self/limits")
+	for _, l := range strings.Split(string(limits), "\n") {
+		// "Max open files            1024                 4096                 files"
+		name, rest, ok := strings.Cut(l, "  ")
+		f := strings.Fields(rest)
+		if !ok || !strings.HasPrefix(name, "Max ") || len(f) < 2 {
+			continue
+		}
+		fmt.Fprintf(&b, "rlimit %s %s %s\n", strings.ReplaceAll(strings.TrimPrefix(name, "Max "), " ", "_"), f[0], f[1])
+	}
+
+	groups, _ := syscall.Getgroups()
+	sort.Ints(groups)
+	gs := make([]string, len(groups))
+	for i, g := range groups {
+		gs[i] = strconv.Itoa(g)
+	}
+	fmt.Fprintf(&b, "uid %d gid %d euid %d egid %d groups %s\n", os.Getuid(), os.Getgid(), os.Geteuid(), os.Getegid(), strings.Join(gs, ","))
+	pid := os.Getpid()
+	sid, _ := unix.Getsid(0)
+	fmt.Fprintf(&b, "sid_is_pid %v\npgid_is_pid %v\n", sid == pid, unix.Getpgrp() == pid)
+	wd, _ := os.Getwd()
+	fmt.Fprintf(&b, "cwd %s\n", wd)
+	fmt.Fprintf(&b, "argv %s\n", strings.Join(os.Args, " "))
+	env := os.Environ()
+	sort.Strings(env)
+	for _, kv := range env {
+		fmt.Fprintf(&b, "env %s\n", kv)
+	}
+	os.Stdout.WriteString(b.String())
+}
+
+// startNofile is RLIMIT_NOFILE as exec gave it to this program.
+func startNofile() (soft, hard string, ok bool) {
+	s, h, ok := startlimit.Nofile()
+	return strconv.FormatUint(s, 10), strconv.FormatUint(h, 10), ok
+}

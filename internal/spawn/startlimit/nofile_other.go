@@ -1,0 +1,5 @@
+//go:build !(linux && (amd64 || arm64))
+
+package startlimit
+
+func getNofile(lim *[2]uint64) bool { return false }
