@@ -109,6 +109,7 @@ func TestScripts(t *testing.T) {
 			"killatend": cmdKillAtEnd,
 			"tlsdial":   cmdTLSDial,
 			"rfc868":    cmdRFC868,
+			"buildpie":  cmdBuildPIE,
 		},
 	})
 }
