@@ -23,10 +23,13 @@ const listenFDsStart = 3
 //
 // The fds are meant for this process only if $LISTEN_PID is its pid; when
 // it is not, or LISTEN_FDS is unset, Files returns no files and a nil
-// error. It fails on a malformed LISTEN_FDS or LISTEN_PID, or a passed fd
-// that is not open. Files sets close-on-exec on every fd, and always unsets
-// LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES, so that the programs this one
-// starts do not take the fds for theirs. The environment is thus consumed:
+// error. It fails on a malformed LISTEN_FDS or LISTEN_PID, a LISTEN_FDS
+// beyond the descriptor limit (RLIMIT_NOFILE), or a passed fd that is not
+// open; the count sizes nothing before each fd it names is seen open. On
+// such a failure the fds are left open (close-on-exec): with a wrong count,
+// some may not be the activation's to close. Files sets close-on-exec on
+// every fd, and always unsets LISTEN_PID, LISTEN_FDS and LISTEN_FDNAMES,
+// so that the programs this one starts do not take the fds for theirs. The environment is thus consumed:
 // a second call returns nothing. Call one of Files, Listeners,
 // ListenersWithNames or PacketConns, once. The caller closes the files.
 func Files() ([]*os.File, error) {
@@ -50,6 +53,20 @@ func Files() ([]*os.File, error) {
 	if err != nil || n < 0 {
 		return nil, fmt.Errorf("socket activation: LISTEN_FDS=%q: not a count", nStr)
 	}
+	// The count comes from the environment: it sizes nothing until every
+	// fd it names has been seen open, and no fd can lie at or above the
+	// descriptor limit.
+	var lim unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n) > lim.Cur-min(lim.Cur, listenFDsStart) {
+		return nil, fmt.Errorf("socket activation: LISTEN_FDS=%d: more fds than the descriptor limit (%d) allows", n, lim.Cur)
+	}
+	for i := range n {
+		fd := listenFDsStart + i
+		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
+			return nil, fmt.Errorf("socket activation: fd %d of LISTEN_FDS=%d: %w", fd, n, err)
+		}
+		unix.CloseOnExec(fd)
+	}
 	var names []string
 	if s, ok := os.LookupEnv("LISTEN_FDNAMES"); ok {
 		names = strings.Split(s, ":")
@@ -57,11 +74,6 @@ func Files() ([]*os.File, error) {
 	files := make([]*os.File, 0, n)
 	for i := range n {
 		fd := listenFDsStart + i
-		if _, err := unix.FcntlInt(uintptr(fd), unix.F_GETFD, 0); err != nil {
-			closeAll(files)
-			return nil, fmt.Errorf("socket activation: fd %d of LISTEN_FDS=%d: %w", fd, n, err)
-		}
-		unix.CloseOnExec(fd)
 		name := "unknown"
 		if i < len(names) && names[i] != "" {
 			name = names[i]

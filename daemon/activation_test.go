@@ -8,6 +8,8 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -54,7 +56,13 @@ func helperActivation() int {
 		sort.Strings(names)
 		report("names %s", strings.Join(names, " "))
 	case "files":
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
 		files, err := Files()
+		runtime.ReadMemStats(&after)
+		if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+			report("allocated %d bytes", n) // sized by LISTEN_FDS
+		}
 		if err != nil {
 			report("error %v", err)
 			return 1
@@ -215,12 +223,22 @@ func TestListenersErrors(t *testing.T) {
 			`error socket activation: LISTEN_FDS="two": not a count`},
 		{"fd not a socket", "listeners", []*os.File{pr}, []string{"FIX_LISTEN_PID=1"},
 			"error socket activation: fd 3 (unknown): not a socket"},
+		// An absurd count is an error, not an allocation or a loop over
+		// billions of fds (it was make([]*os.File, 0, n): out of memory).
+		{"count beyond the fd limit", "files", []*os.File{l}, []string{"FIX_LISTEN_PID=1", "LISTEN_FDS=2147483647"},
+			"error socket activation: LISTEN_FDS=2147483647: more fds than the descriptor limit (*) allows"},
+		{"count beyond int", "files", []*os.File{l}, []string{"FIX_LISTEN_PID=1", "LISTEN_FDS=99999999999999999999"},
+			`error socket activation: LISTEN_FDS="99999999999999999999": not a count`},
+		{"negative count", "files", []*os.File{l}, []string{"FIX_LISTEN_PID=1", "LISTEN_FDS=-1"},
+			`error socket activation: LISTEN_FDS="-1": not a count`},
+		{"count beyond the open fds", "files", []*os.File{l}, []string{"FIX_LISTEN_PID=1", "LISTEN_FDS=1000"},
+			"error socket activation: fd * of LISTEN_FDS=1000: bad file descriptor"},
 	} {
 		cmd, rep := activationCmd(t, tc.mode, tc.files, tc.env...)
 		cmd.Env = append(cmd.Env, tc.env...) // later entries win: LISTEN_FDS override
 		cmd.Run()
 		lines := readReport(t, rep, "env")
-		if lines[0] != tc.want || lines[len(lines)-1] != envUnset {
+		if ok, _ := path.Match(tc.want, lines[0]); !ok || lines[len(lines)-1] != envUnset {
 			t.Errorf("%s: report %q, want %q then %q", tc.name, lines, tc.want, envUnset)
 		}
 	}

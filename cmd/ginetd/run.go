@@ -120,7 +120,10 @@ func (srv *server) start() (int, error) {
 	if probs.HasErrors() {
 		return exitConfig, probs.Errors()
 	}
-	inherited := srv.inherited()
+	inherited, err := srv.inherited()
+	if err != nil {
+		return exitSystem, err
+	}
 	closeInheritedFDs()
 	if err := spawn.SetupSIGCHLD(); err != nil {
 		return exitSystem, fmt.Errorf("SIGCHLD: %w", err)

@@ -190,22 +190,24 @@ func (up *upgradeChild) takeOver(srv *server) {
 
 // inherited returns the sockets ginetd inherited, by key: from the old
 // ginetd of an upgrade, or from systemd (LISTEN_FDS). The supervisor uses
-// one for the service with that key, and each use is logged.
-func (srv *server) inherited() map[string]*listen.Socket {
+// one for the service with that key, and each use is logged. Socket
+// activation that does not add up (a malformed or absurd LISTEN_FDS or
+// LISTEN_PID, a named fd that is not open) is an error: ginetd does not
+// start.
+func (srv *server) inherited() (map[string]*listen.Socket, error) {
 	if srv.up != nil {
-		return srv.up.sockets
+		return srv.up.sockets, nil
 	}
 	files, err := daemon.Files()
 	if err != nil {
-		srv.log.Error("socket-activation", "err", err)
-		return nil
+		return nil, err
 	}
 	if len(files) == 0 {
-		return nil
+		return nil, nil
 	}
 	out := make(map[string]*listen.Socket, len(files))
 	for _, f := range files {
-		fd, err := unix.Dup(int(f.Fd()))
+		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
 		f.Close()
 		if err != nil {
 			continue
@@ -219,5 +221,5 @@ func (srv *server) inherited() map[string]*listen.Socket {
 		srv.log.Info("socket-activation", "key", key, "name", f.Name())
 		out[key] = s
 	}
-	return out
+	return out, nil
 }
