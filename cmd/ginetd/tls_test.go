@@ -20,8 +20,9 @@ import (
 )
 
 // gencert DIR: write a test PKI into DIR: ca.pem; server.pem/server.key for
-// 127.0.0.1; client certificates alice (valid), expired (expired), and
-// mallory (signed by another CA), each NAME.pem/NAME.key.
+// 127.0.0.1; client certificates alice (valid), expired (expired),
+// mallory (signed by another CA) and eve (valid, with the hostile CN
+// "eve\nLD_PRELOAD=/tmp/evil.so\r"), each NAME.pem/NAME.key.
 func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
 	dir := ts.MkAbs(args[0])
 	ts.Check(os.MkdirAll(dir, 0o755))
@@ -33,13 +34,19 @@ func cmdGenCert(ts *testscript.TestScript, neg bool, args []string) {
 		issuer *x509.Certificate
 		key    *ecdsa.PrivateKey
 		expiry time.Time
+		cn     string
 	}{
-		{"server", ca, caKey, time.Now().Add(24 * time.Hour)},
-		{"alice", ca, caKey, time.Now().Add(24 * time.Hour)},
-		{"expired", ca, caKey, time.Now().Add(-time.Hour)},
-		{"mallory", other, otherKey, time.Now().Add(24 * time.Hour)},
+		{"server", ca, caKey, time.Now().Add(24 * time.Hour), ""},
+		{"alice", ca, caKey, time.Now().Add(24 * time.Hour), ""},
+		{"expired", ca, caKey, time.Now().Add(-time.Hour), ""},
+		{"mallory", other, otherKey, time.Now().Add(24 * time.Hour), ""},
+		{"eve", ca, caKey, time.Now().Add(24 * time.Hour), "eve\nLD_PRELOAD=/tmp/evil.so\r"},
 	} {
-		cert, key := newCert(ts, c.issuer, c.key, c.name, false, c.expiry)
+		cn := c.cn
+		if cn == "" {
+			cn = c.name
+		}
+		cert, key := newCert(ts, c.issuer, c.key, cn, false, c.expiry)
 		writePEM(ts, filepath.Join(dir, c.name+".pem"), "CERTIFICATE", cert.Raw)
 		der, err := x509.MarshalECPrivateKey(key)
 		ts.Check(err)

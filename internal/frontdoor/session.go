@@ -21,7 +21,8 @@ type Session struct {
 	// Env describes the connection for the child: TLS_VERSION (TLS1.2,
 	// TLS1.3), TLS_CIPHER (TLS_AES_128_GCM_SHA256, ...) and, when the
 	// client presented a certificate, TLS_CLIENT_SUBJECT (RFC 2253, as
-	// "CN=alice,O=Example").
+	// "CN=alice,O=Example", with control characters escaped: see
+	// ClientSubject).
 	Env []string
 
 	r *relay
@@ -94,9 +95,7 @@ func tlsEnv(cs tls.ConnectionState) []string {
 		"TLS_CIPHER=" + tls.CipherSuiteName(cs.CipherSuite),
 	}
 	if len(cs.PeerCertificates) > 0 {
-		// A NUL would make the environment unusable for execve.
-		subj := strings.ReplaceAll(cs.PeerCertificates[0].Subject.String(), "\x00", `\00`)
-		env = append(env, "TLS_CLIENT_SUBJECT="+subj)
+		env = append(env, "TLS_CLIENT_SUBJECT="+ClientSubject(cs.PeerCertificates[0]))
 	}
 	return env
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"sync/atomic"
+	"unicode"
+	"unicode/utf8"
 )
 
 // TLS is a service's TLS configuration: certificate, key, optional client
@@ -70,4 +72,50 @@ func (t *TLS) Reload() error {
 // modified.
 func (t *TLS) Config() *tls.Config {
 	return t.cfg.Load()
+}
+
+// ClientSubject formats a client certificate's subject as
+// TLS_CLIENT_SUBJECT carries it: RFC 2253 ("CN=alice,O=Example", as
+// pkix.Name.String writes it), with every byte of a control character,
+// of any other character that is not printable (U+2028 LINE SEPARATOR,
+// U+0085 NEXT LINE, ...) and of invalid UTF-8 written as an RFC 4514
+// hex pair ("\0A" for a newline). The result is printable text on one
+// line: a subject cannot end the variable early, start another one or a
+// second line in the child's output or a log.
+func ClientSubject(cert *x509.Certificate) string {
+	return escapeSubject(cert.Subject.String())
+}
+
+// escapeSubject writes the non-printable characters of s as hex pairs.
+func escapeSubject(s string) string {
+	clean := true
+	for _, r := range s {
+		if !printable(r) {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return s
+	}
+	const hex = "0123456789ABCDEF"
+	b := make([]byte, 0, len(s)+16)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if printable(r) {
+			b = append(b, s[i:i+n]...)
+		} else {
+			for _, c := range []byte(s[i : i+n]) {
+				b = append(b, '\\', hex[c>>4], hex[c&15])
+			}
+		}
+		i += n
+	}
+	return string(b)
+}
+
+// printable reports a rune that ClientSubject leaves as it is: printable
+// and not the replacement of invalid UTF-8 (which is escaped byte by byte).
+func printable(r rune) bool {
+	return r != utf8.RuneError && (r == ' ' || unicode.IsPrint(r))
 }

@@ -61,6 +61,10 @@ func TestTerminateEnv(t *testing.T) {
 		version string
 	}{
 		{name: "client cert", certs: []tls.Certificate{p.client}, subject: "CN=alice,O=Example", version: "TLS1.3"},
+		// A newline in the CN must not start a second variable (or
+		// line) in what the child prints.
+		{name: "hostile subject", certs: []tls.Certificate{p.ca.issueNow(t, pkix.Name{CommonName: "eve\nLD_PRELOAD=/tmp/x.so\r\x1b[2J"}, false)},
+			subject: `CN=eve\0ALD_PRELOAD=/tmp/x.so\0D\1B[2J`, version: "TLS1.3"},
 		{name: "no client CA", version: "TLS1.3"},
 		{name: "tls 1.2", version: "TLS1.2"},
 	} {
@@ -94,6 +98,9 @@ func TestTerminateEnv(t *testing.T) {
 			}
 			if cs := c.ConnectionState(); env["TLS_CIPHER"] != tls.CipherSuiteName(cs.CipherSuite) {
 				t.Errorf("TLS_CIPHER = %q, want %q", env["TLS_CIPHER"], tls.CipherSuiteName(cs.CipherSuite))
+			}
+			if _, ok := env["LD_PRELOAD"]; ok {
+				t.Errorf("the subject forged a variable: %q", out)
 			}
 			if s, ok := env["TLS_CLIENT_SUBJECT"]; s != tc.subject || ok != (tc.subject != "") {
 				t.Errorf("TLS_CLIENT_SUBJECT = %q (set %v), want %q", s, ok, tc.subject)
@@ -293,5 +300,27 @@ func TestNewTLSErrors(t *testing.T) {
 	}
 	if _, err := NewTLS(p.dir+"/missing.pem", p.serverKey, "", ""); err == nil {
 		t.Error("missing certificate accepted")
+	}
+}
+
+func TestClientSubject(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{"CN=alice,O=Example", "CN=alice,O=Example"},
+		{"CN=a b=c\\,d", "CN=a b=c\\,d"},
+		{"CN=Zoë 日本", "CN=Zoë 日本"},
+		{"CN=x\ny", `CN=x\0Ay`},
+		{"CN=\x00\x7f\t", `CN=\00\7F\09`},
+		{"CN=a bc", `CN=a\E2\80\A8b\C2\85c`},
+		{"CN=\xff\xfe", `CN=\FF\FE`},
+		{"", ""},
+	} {
+		if got := escapeSubject(tc.in); got != tc.want {
+			t.Errorf("escapeSubject(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+	// Through the certificate, as TLS_CLIENT_SUBJECT gets it.
+	cert := newCA(t, "CN with\nnewline").cert
+	if got, want := ClientSubject(cert), `CN=CN with\0Anewline,O=ginetd test`; got != want {
+		t.Errorf("ClientSubject = %q, want %q", got, want)
 	}
 }
