@@ -9,7 +9,12 @@ import (
 // The priority of a message is Facility*8 + severity.
 type Facility int
 
-// The syslog facilities of RFC 3164 and <syslog.h>.
+// The syslog facilities of RFC 5424 (table 1) and glibc's <syslog.h>.
+// Their names (Facility.String, ParseFacility) are those of glibc's
+// facilitynames table for 0 to 11 and 16 to 23. glibc names none of 12 to
+// 15; they get the names rsyslog gives them after RFC 5424's
+// descriptions: ntp, audit, alert and clock. This is the one facility
+// table of ginetd and gsyslogd (syslog.conf(5) selectors use it too).
 const (
 	Kern     Facility = iota // kernel messages; from a program it means User, as in glibc
 	User                     // user-level messages
@@ -24,9 +29,9 @@ const (
 	AuthPriv                 // private security/authorization messages
 	FTP                      // FTP daemon
 	NTP                      // NTP subsystem
-	Audit                    // log audit ("security" on some systems)
-	LogAlert                 // log alert
-	Clock                    // clock daemon (note 2; "cron" on Solaris)
+	Audit                    // log audit (LOG_SECURITY, "security", on FreeBSD)
+	LogAlert                 // log alert (LOG_CONSOLE, "console", on FreeBSD)
+	Clock                    // clock daemon (RFC 5424 note 2; cron on Solaris)
 	Local0                   // local use 0
 	Local1                   // local use 1
 	Local2                   // local use 2
@@ -46,10 +51,13 @@ var facilityNames = [...]string{
 	Local7: "local7",
 }
 
-// facilityAliases are the other names syslog.conf(5) and logger(1) accept.
+// facilityAliases are the other names syslog.conf(5) and logger(1) accept:
+// glibc's deprecated "security" (auth; FreeBSD's security is 13, Audit),
+// FreeBSD's "console", and "cron2", the name gsyslogd once gave 15.
 var facilityAliases = map[string]Facility{
 	"security": Auth,
 	"console":  LogAlert,
+	"cron2":    Clock,
 }
 
 // String returns the facility's syslog.conf name ("daemon", "local0"), or

@@ -182,6 +182,7 @@ func TestErrno(t *testing.T) {
 func TestParseFacility(t *testing.T) {
 	for in, want := range map[string]Facility{
 		"daemon": Daemon, "LOG_LOCAL3": Local3, "Kern": Kern, "security": Auth, "23": Local7, "3": Daemon,
+		"ntp": NTP, "audit": Audit, "alert": LogAlert, "clock": Clock, "console": LogAlert, "cron2": Clock,
 	} {
 		if got, err := ParseFacility(in); got != want || err != nil {
 			t.Errorf("ParseFacility(%q) = %v, %v; want %v", in, got, err, want)

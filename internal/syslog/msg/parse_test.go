@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ginetd/ginetd/daemon"
 )
 
 var now = MakeStamp(time.Date(2026, 11, 5, 7, 8, 9, 0, time.Local))
@@ -121,10 +123,25 @@ func TestNames(t *testing.T) {
 		name string
 		n    int
 		ok   bool
-	}{{"local7", 23, true}, {"security", 4, true}, {"23", 23, true}, {"24", 0, false}, {"bom", 0, false}, {"512", 0, false}} {
+	}{
+		{"local7", 23, true}, {"security", 4, true}, {"23", 23, true}, {"24", 0, false}, {"bom", 0, false}, {"512", 0, false},
+		// 12 to 15, which glibc leaves unnamed: the names of daemon's
+		// table, RFC 5424's, and the older aliases.
+		{"ntp", 12, true}, {"audit", 13, true}, {"alert", 14, true}, {"clock", 15, true},
+		{"console", 14, true}, {"cron2", 15, true}, {"mark", MarkFacility, true}, {"LOCAL0", 16, true},
+	} {
 		n, ok := LookupFacility(tt.name)
 		if n != tt.n || ok != tt.ok {
 			t.Errorf("LookupFacility(%q) = %d, %v", tt.name, n, ok)
+		}
+	}
+	if Kern != int(daemon.Kern) || User != int(daemon.User) || Syslog != int(daemon.Syslog) {
+		t.Error("facility numbers differ from daemon's")
+	}
+	// Every name daemon gives a facility selects that facility here.
+	for f := daemon.Kern; f <= daemon.Local7; f++ {
+		if n, ok := LookupFacility(f.String()); n != int(f) || !ok {
+			t.Errorf("LookupFacility(%q) = %d, %v; want %d", f, n, ok, f)
 		}
 	}
 	if n, ok := LookupSeverity("8"); ok {
