@@ -2,12 +2,13 @@
 # fuzz.sh [DURATION] [PATTERN]: run every native Go fuzz target of the
 # module (or those whose package/name match the regexp PATTERN) for
 # DURATION each (go test -fuzztime syntax: 10m, 30s, 100000x; default 10m),
-# one after the other, and print a table: package, target, result, execs,
+# one after the other (FUZZFLAGS adds go test flags, e.g. -parallel=1),
+# and print a table: package, target, result, execs,
 # corpus entries. A finding is written by go test under the package's
 # testdata/fuzz/TARGET/ (commit it: it becomes a regression case that plain
 # `go test` runs) and makes the script exit 1 after all targets ran.
 #
-# CI runs `bench/fuzz.sh 3s` as a smoke test; the bar for a release is
+# CI runs `bench/fuzz.sh 2s` as a smoke test; the bar for a release is
 # `bench/fuzz.sh 10m` without a finding (docs/reliability.md).
 set -u
 cd "$(dirname "$0")/.."
@@ -29,7 +30,8 @@ fail=0
 printf '%-44s %-24s %-8s %12s %8s\n' package target result execs corpus
 echo "$targets" | while read -r pkg name; do
 	out="$log/$(echo "$pkg.$name" | tr / _)"
-	if go test -run '^$' -fuzz "^$name\$" -fuzztime "$dur" "$pkg" >"$out" 2>&1; then
+	# shellcheck disable=SC2086 # FUZZFLAGS is a list of flags
+	if go test -run '^$' ${FUZZFLAGS:-} -fuzz "^$name\$" -fuzztime "$dur" "$pkg" >"$out" 2>&1; then
 		res=ok
 	else
 		res=FOUND
