@@ -1,8 +1,11 @@
 package frontdoor
 
 import (
+	"crypto/x509/pkix"
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // FuzzParseHeader checks that the parser never panics, never claims more
@@ -44,6 +47,42 @@ func FuzzParseHeader(f *testing.F) {
 		}
 		if !h1.local && (!h1.src.IsValid() || !h1.dst.IsValid() || h1.src.Addr().Is4In6()) {
 			t.Fatalf("bad addresses %v %v", h1.src, h1.dst)
+		}
+	})
+}
+
+// FuzzClientSubject checks TLS_CLIENT_SUBJECT's formatting of a subject
+// whose attribute values a client chose: the result is valid UTF-8 with
+// every character printable (no newline, NUL or escape sequence can reach
+// a child's environment or a log line), formatting it again changes
+// nothing, a subject that was printable already is left as it is, and
+// the result is at most three bytes per input byte.
+func FuzzClientSubject(f *testing.F) {
+	f.Add("alice", "Example", "CN=alice,O=Example")
+	f.Add("eve\nLD_PRELOAD=/tmp/x.so\r\x1b[2J", "O\x00rg", "\u2028\u0085")
+	f.Add("\xff\xfe", "a,b+c\\d", "#x=\"y\"")
+	f.Fuzz(func(t *testing.T, cn, org, raw string) {
+		name := pkix.Name{CommonName: cn, Organization: []string{org}}
+		for _, s := range []string{name.String(), raw} {
+			out := escapeSubject(s)
+			if !utf8.ValidString(out) {
+				t.Fatalf("%q: invalid UTF-8 %q", s, out)
+			}
+			for _, r := range out {
+				if !printable(r) {
+					t.Fatalf("%q: non-printable %U in %q", s, r, out)
+				}
+			}
+			if again := escapeSubject(out); again != out {
+				t.Fatalf("%q: not stable: %q then %q", s, out, again)
+			}
+			clean := utf8.ValidString(s) && !strings.ContainsFunc(s, func(r rune) bool { return !printable(r) })
+			if clean && out != s {
+				t.Fatalf("printable %q changed to %q", s, out)
+			}
+			if len(out) > 3*len(s) {
+				t.Fatalf("%d bytes from %d", len(out), len(s))
+			}
 		}
 	})
 }
