@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/tls"
+	"errors"
 	"net"
 	"net/netip"
 	"strconv"
@@ -169,6 +171,32 @@ type Service struct {
 	TLSKey        string
 	TLSClientCA   string
 	TLSMinVersion string
+
+	// Read and parsed by the loader, off the supervisor's loop, from the
+	// files named above; the supervisor only swaps them in. TLS is set
+	// exactly when TLSCert is: a service is never served without the TLS
+	// its configuration asks for (see Prepared).
+	TLS            *tls.Config // certificate, key, client CA pool, minimum version
+	BannerData     []byte      // contents of Banner
+	BannerOKData   []byte      // contents of BannerSuccess
+	BannerFailData []byte      // contents of BannerFail
+}
+
+// ErrUnprepared is returned by Prepared for a service whose files the
+// loader has not read.
+var ErrUnprepared = errors.New("TLS material not loaded")
+
+// Prepared reports whether s carries everything the loader reads for it:
+// nil, or ErrUnprepared when it names TLS material that is not loaded.
+// The supervisor refuses a configuration with such a service as a whole.
+func (s *Service) Prepared() error {
+	if (s.TLSCert != "" || s.TLSKey != "" || s.TLSClientCA != "") && s.TLS == nil {
+		return ErrUnprepared
+	}
+	if s.TLSClientCA != "" && (s.TLS.ClientCAs == nil || s.TLS.ClientAuth != tls.RequireAndVerifyClientCert) {
+		return ErrUnprepared
+	}
+	return nil
 }
 
 // Stream reports whether the service uses a stream socket.

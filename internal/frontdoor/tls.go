@@ -16,7 +16,7 @@ import (
 // the configuration for handshakes that start afterwards.
 type TLS struct {
 	certFile, keyFile, caFile string
-	minVersion                uint16
+	version                   string // minimum version, as ServerConfig takes it
 	cfg                       atomic.Pointer[tls.Config]
 }
 
@@ -26,43 +26,81 @@ type TLS struct {
 // minVersion is "1.2", "1.3" or "" (meaning 1.2).
 func NewTLS(certFile, keyFile, clientCAFile, minVersion string) (*TLS, error) {
 	t := &TLS{certFile: certFile, keyFile: keyFile, caFile: clientCAFile}
-	switch minVersion {
-	case "", "1.2":
-		t.minVersion = tls.VersionTLS12
-	case "1.3":
-		t.minVersion = tls.VersionTLS13
-	default:
-		return nil, fmt.Errorf("tls: minimum version %q: want 1.2 or 1.3", minVersion)
+	if _, err := tlsVersion(minVersion); err != nil {
+		return nil, err
 	}
+	t.version = minVersion
 	if err := t.Reload(); err != nil {
 		return nil, err
 	}
 	return t, nil
 }
 
+// NewTLSConfig returns a TLS serving cfg, a configuration built by
+// ServerConfig from material read ahead of time (ginetd's loader does so
+// off the supervisor's loop). Its Reload does nothing: a new
+// configuration brings a new TLS.
+func NewTLSConfig(cfg *tls.Config) *TLS {
+	t := &TLS{}
+	t.cfg.Store(cfg)
+	return t
+}
+
+// ServerConfig builds a service's server configuration: cert is its
+// certificate chain and key; when clientCAs is not nil, every client must
+// present a certificate that chains to it. minVersion is "1.2", "1.3" or
+// "" (meaning 1.2); anything else is an error.
+func ServerConfig(cert tls.Certificate, clientCAs *x509.CertPool, minVersion string) (*tls.Config, error) {
+	v, err := tlsVersion(minVersion)
+	if err != nil {
+		return nil, err
+	}
+	cfg := &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		MinVersion:   v,
+	}
+	if clientCAs != nil {
+		cfg.ClientCAs = clientCAs
+		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	return cfg, nil
+}
+
+func tlsVersion(v string) (uint16, error) {
+	switch v {
+	case "", "1.2":
+		return tls.VersionTLS12, nil
+	case "1.3":
+		return tls.VersionTLS13, nil
+	}
+	return 0, fmt.Errorf("tls: minimum version %q: want 1.2 or 1.3", v)
+}
+
 // Reload reads the certificate, key and client CA files again. On success
 // new handshakes use them, and sessions already established go on with
 // what they negotiated. On failure the previous configuration stays.
 func (t *TLS) Reload() error {
+	if t.certFile == "" {
+		return nil // NewTLSConfig
+	}
 	cert, err := tls.LoadX509KeyPair(t.certFile, t.keyFile)
 	if err != nil {
 		return fmt.Errorf("tls: load %s: %w", t.certFile, err)
 	}
-	cfg := &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		MinVersion:   t.minVersion,
-	}
+	var pool *x509.CertPool
 	if t.caFile != "" {
 		pem, err := os.ReadFile(t.caFile)
 		if err != nil {
 			return fmt.Errorf("tls: load client CA: %w", err)
 		}
-		pool := x509.NewCertPool()
+		pool = x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
 			return fmt.Errorf("tls: load client CA %s: %w", t.caFile, errors.New("no PEM certificate"))
 		}
-		cfg.ClientCAs = pool
-		cfg.ClientAuth = tls.RequireAndVerifyClientCert
+	}
+	cfg, err := ServerConfig(cert, pool, t.version)
+	if err != nil {
+		return err
 	}
 	t.cfg.Store(cfg)
 	return nil

@@ -81,6 +81,9 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 	if s.ID == "" {
 		s.ID = s.Label()
 	}
+	if !prepare(s, probs) {
+		return false
+	}
 	if s.Builtin != "" && !config.IsBuiltin(s.Builtin) {
 		probs.Warnf(s.Pos, "%s: unknown built-in service %q; entry skipped", s.Label(), s.Builtin)
 		return false

@@ -1,12 +1,12 @@
 package supervisor
 
 import (
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 
-	"os"
 	"path/filepath"
 
 	"github.com/ginetd/ginetd/internal/access"
@@ -31,8 +31,17 @@ type Diff struct {
 // any removed one is closed; a removed service's socket closes; running
 // children are never touched. A socket that cannot be bound does not fail
 // Apply: the service retries with back-off.
+//
+// Every service must come prepared by the loader (config.Service.Prepared):
+// Apply refuses a configuration with a service whose TLS material is not
+// loaded, and changes nothing.
 func (s *Supervisor) Apply(cfg *config.Config) (Diff, error) {
 	var d Diff
+	for _, c := range cfg.Services {
+		if err := c.Prepared(); err != nil {
+			return d, fmt.Errorf("%s: %s: %w", c.Pos, c.Label(), err)
+		}
+	}
 	if !s.call(func(s *Supervisor) { d = s.apply(cfg) }) {
 		return d, ErrStopped
 	}
@@ -119,9 +128,7 @@ func (s *Supervisor) configure(svc *service) {
 	svc.daemon = daemonName(c)
 	s.configureFront(svc)
 	s.configureLog(svc)
-	svc.banner = s.readBanner(c, c.Banner)
-	svc.bannerOK = s.readBanner(c, c.BannerSuccess)
-	svc.bannerFail = s.readBanner(c, c.BannerFail)
+	svc.banner, svc.bannerOK, svc.bannerFail = c.BannerData, c.BannerOKData, c.BannerFailData
 }
 
 // daemonName is the hosts_access(5) daemon name of a service: xinetd's
@@ -139,20 +146,6 @@ func daemonName(c *config.Service) string {
 		return filepath.Base(c.Program)
 	}
 	return c.Name
-}
-
-// readBanner reads a banner file once per load; a missing one is logged
-// and sends nothing.
-func (s *Supervisor) readBanner(c *config.Service, path string) []byte {
-	if path == "" {
-		return nil
-	}
-	b, err := os.ReadFile(path)
-	if err != nil {
-		s.log.Error("banner", "svc", c.Label(), "err", err)
-		return nil
-	}
-	return b
 }
 
 // update swaps in the new settings of a service whose socket stays.
@@ -265,9 +258,9 @@ func sameSettings(a, b *config.Service) bool {
 		slices.Equal(a.NoAccess, b.NoAccess)
 }
 
-// configureFront sets up the PROXY policy and TLS of svc. Certificates are
-// read again at every reload; an open session keeps the certificate it
-// started with. A certificate that cannot be loaded keeps the old one.
+// configureFront sets up the PROXY policy and TLS of svc. The TLS
+// configuration was built by the loader (Apply checked it is there); an
+// open session keeps the configuration it started with.
 func (s *Supervisor) configureFront(svc *service) {
 	c := svc.cfg
 	svc.proxy = nil
@@ -278,16 +271,10 @@ func (s *Supervisor) configureFront(svc *service) {
 		}
 		svc.proxy = &frontdoor.ProxyPolicy{Trusted: trusted, Required: true}
 	}
-	if c.TLSCert == "" {
-		svc.tls = nil
-		return
+	svc.tls = nil
+	if c.TLS != nil {
+		svc.tls = frontdoor.NewTLSConfig(c.TLS)
 	}
-	t, err := frontdoor.NewTLS(c.TLSCert, c.TLSKey, c.TLSClientCA, c.TLSMinVersion)
-	if err != nil {
-		s.log.Error("tls", "svc", c.Label(), "err", err)
-		return // keep serving with the certificate already loaded, if any
-	}
-	svc.tls = t
 }
 
 // cgroups creates or updates the service's cgroups for memory_max,

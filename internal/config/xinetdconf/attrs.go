@@ -583,10 +583,10 @@ func attrTLSMinVersion(st *state, a *attrLine) {
 	v := strings.ToLower(a.values[0])
 	v = strings.TrimPrefix(strings.TrimPrefix(v, "tls"), "v")
 	switch v {
-	case "1.0", "1.1", "1.2", "1.3":
+	case "1.2", "1.3":
 		st.svc.TLSMinVersion = v
 	default:
-		st.bad(a, a.values[0], "1.0, 1.1, 1.2 or 1.3")
+		st.bad(a, a.values[0], "1.2 or 1.3")
 	}
 }
 

@@ -278,6 +278,15 @@ func (st *state) finish() {
 	if s.ProxyProtocol && (sock != config.Stream || s.Wait) {
 		st.errorf(st.posOf("proxy_protocol"), "proxy_protocol needs socket_type stream and wait = no in %s", where)
 	}
+	if s.TCPMux && (s.TLSCert != "" || s.ProxyProtocol) {
+		// The tcpmux service accepts the connection and reads the name:
+		// its front door is the one that applies.
+		pos := st.posOf("proxy_protocol")
+		if s.TLSCert != "" {
+			pos = st.posOf("tls_cert")
+		}
+		st.errorf(pos, "TLS and proxy_protocol go on the tcpmux service, not on tcpmux service %s", s.Name)
+	}
 	if s.ProxyProtocol && len(s.ProxyTrusted) == 0 {
 		st.errorf(st.posOf("proxy_protocol"), "proxy_protocol needs proxy_trusted in %s", where)
 	}

@@ -176,7 +176,7 @@
 //	tls_cert = PATH, tls_key = PATH   TLSCert, TLSKey: terminate TLS (both
 //	                   or neither; stream and wait = no).
 //	tls_client_ca = PATH   TLSClientCA: require client certificates.
-//	tls_min_version = 1.0|1.1|1.2|1.3   TLSMinVersion ("TLS1.2" too).
+//	tls_min_version = 1.2|1.3   TLSMinVersion ("TLS1.2" too).
 //	max_lifetime = DURATION   MaxLifetime: SIGTERM the child after this.
 //	kill_grace = DURATION     KillGrace: then SIGKILL after this.
 //	                   DURATION is a Go duration (90s, 1h30m) or seconds.

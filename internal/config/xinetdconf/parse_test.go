@@ -498,7 +498,9 @@ func TestProblems(t *testing.T) {
 				"service d\n{\n redirect = h 80\n socket_type = dgram\n wait = yes\n log_on_success = TRAFFIC\n user = u\n}\n" +
 				"service e\n{\n type = TCPMUX\n protocol = udp\n wait = no\n user = u\n server = /x\n}\n" +
 				"service f\n{\n flags = IPv6\n bind = 10.0.0.1" + base + "}\n" +
-				"service g\n{\n tls_cert = /c\n proxy_protocol = yes" + base + "}\n",
+				"service g\n{\n tls_cert = /c\n proxy_protocol = yes" + base + "}\n" +
+				"service h\n{\n type = TCPMUX UNLISTED\n tls_cert = /c\n tls_key = /k\n protocol = tcp" + base + "}\n" +
+				"service i\n{\n tls_cert = /c\n tls_key = /k\n tls_min_version = 1.1" + base + "}\n",
 			want: []string{
 				`x.conf:4: socket_type dgram does not go with protocol tcp in service a`,
 				`x.conf:10: no such internal service: nosuch/stream`,
@@ -509,6 +511,8 @@ func TestProblems(t *testing.T) {
 				`x.conf:41: bind address 10.0.0.1 is IPv4 but flags has IPv6 in service f`,
 				`x.conf:49: tls_cert and tls_key go together in service g`,
 				`x.conf:50: proxy_protocol needs proxy_trusted in service g`,
+				`x.conf:59: TLS and proxy_protocol go on the tcpmux service, not on tcpmux service h`,
+				`x.conf:71: bad value "1.1" for tls_min_version in service i (want 1.2 or 1.3)`,
 			},
 		},
 		{
@@ -529,7 +533,7 @@ func TestProblems(t *testing.T) {
 				`x.conf:11: bad value "nosuch" for log_type in service a (want a syslog facility: daemon, auth, authpriv, user, mail, lpr, news, uucp, ftp, local0, local1, local2, local3, local4, local5, local6, local7)`,
 				`x.conf:12: bad value "soon" for deny_time in service a (want minutes, FOREVER or NEVER)`,
 				`x.conf:13: bad value "0" for max_load in service a (want a load average above 0)`,
-				`x.conf:14: bad value "1.4" for tls_min_version in service a (want 1.0, 1.1, 1.2 or 1.3)`,
+				`x.conf:14: bad value "1.4" for tls_min_version in service a (want 1.2 or 1.3)`,
 				`x.conf:15: bad value "0" for max_lifetime in service a (want a duration such as 90s or 1h30m, or seconds)`,
 				`x.conf:16: server "relative/path" in service a must be an absolute path`,
 				`x.conf:1: missing attribute "server" in service a`,
