@@ -110,6 +110,7 @@ func TestScripts(t *testing.T) {
 			"tlsdial":   cmdTLSDial,
 			"rfc868":    cmdRFC868,
 			"buildpie":  cmdBuildPIE,
+			"clients":   cmdClients,
 		},
 	})
 }

@@ -113,43 +113,6 @@ func (s *Supervisor) sockopts(svc *service, fd int) {
 	}
 }
 
-// fdReserve is how many descriptors ginetd keeps free for itself (log
-// files, control connections, a reload's sockets).
-const fdReserve = 64
-
-// fdsLow reports whether accepting one more client could run ginetd out
-// of descriptors: each child holds a pidfd, each built-in connection its
-// socket.
-func (s *Supervisor) fdsLow() bool {
-	return s.fdLimit > 0 && len(s.watches)+s.running+fdReserve >= s.fdLimit
-}
-
-// fdPause stops polling svc until a child or built-in ends and frees
-// descriptors; the clients wait in the kernel's backlog meanwhile.
-func (s *Supervisor) fdPause(svc *service) {
-	if !s.fdLow {
-		s.fdLow = true
-		s.log.Error("accept-paused", "svc", svc.label(), "reason", "descriptor limit", "limit", s.fdLimit, "running", s.running)
-	}
-	svc.fdWait = true
-	s.setState(svc, Paused)
-}
-
-// fdResume resumes the services paused by fdPause once descriptors are
-// free again.
-func (s *Supervisor) fdResume() {
-	if !s.fdLow || s.fdsLow() {
-		return
-	}
-	s.fdLow = false
-	for _, svc := range s.services {
-		if svc.fdWait && svc.state == Paused {
-			svc.fdWait = false
-			s.resume(svc)
-		}
-	}
-}
-
 // acceptError handles a failed accept4. Running out of descriptors pauses
 // the service briefly (logged once per streak) instead of spinning.
 func (s *Supervisor) acceptError(svc *service, err error) {

@@ -27,7 +27,9 @@ func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
 		return
 	}
 	proxy, tlsState, local := svc.proxy, svc.tls, svc.sock.Addr
+	s.goHold(1) // conn, until the loop has it (the descriptor budget)
 	go func() {
+		defer s.goFree(1)
 		src, dst := peer, local
 		if proxy != nil {
 			var err error
@@ -48,6 +50,11 @@ func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
 				return
 			}
 			childFD, env = sess.ChildFD, sess.Env
+			s.goHold(2) // the relay's two sockets
+			go func() {
+				<-sess.Done()
+				s.goFree(2)
+			}()
 		} else {
 			// The raw socket goes to the child: a blocking duplicate.
 			f, err := conn.(*net.TCPConn).File()

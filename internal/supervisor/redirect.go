@@ -20,10 +20,14 @@ func (s *Supervisor) startRedirect(svc *service, fd int, peer netip.AddrPort) {
 		return
 	}
 	s.acquire(svc, peer.Addr())
+	s.goHold(1) // the upstream connection
 	target := svc.cfg.Redirect
 	svc.logger(s).Info("accept", "svc", svc.label(), "peer", addrString(peer), "redirect", target)
 	go func() {
-		defer s.send(func(s *Supervisor) { s.release(svc, peer.Addr()) })
+		defer s.send(func(s *Supervisor) {
+			s.goFDs.Add(-1)
+			s.release(svc, peer.Addr())
+		})
 		defer conn.Close()
 		up, err := net.DialTimeout("tcp", target, redirectDial)
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/netip"
 	"runtime"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -63,6 +64,13 @@ type Supervisor struct {
 	handingOver bool // stopping for a binary upgrade (Handover)
 	fdLimit     int  // RLIMIT_NOFILE
 	fdLow       bool // services are paused by the descriptor budget
+	fdBase      int  // most descriptors seen open beyond fdHeld (see fdsLow)
+	fdTimerSet  bool // fdTimer is pending
+
+	// goFDs counts the descriptors goroutines hold beyond one per running
+	// instance: front doors in flight, TLS relays, redirects' upstream
+	// connections (see fdHeld). Goroutines update it.
+	goFDs atomic.Int32
 
 	events chan event // from other goroutines to the loop
 	done   chan struct{}
