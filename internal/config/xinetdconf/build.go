@@ -184,6 +184,12 @@ func (st *state) finish() {
 		return
 	}
 	s.SockType = sock
+	if sensor && sock == config.Dgram {
+		// A datagram's source address is whatever its sender wrote:
+		// anyone could lock any address out of every service.
+		st.errorf(st.posOf("flags"), "flag SENSOR needs socket_type stream in %s: a datagram's source address can be forged", where)
+		return
+	}
 
 	// Flags.
 	s.Reuse = st.flags["REUSE"]

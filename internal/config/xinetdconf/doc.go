@@ -84,7 +84,8 @@
 //	                   (server_args starts with argv[0]), IPv4, IPv6 (see
 //	                   Protocol below), SENSOR (Sensor: the service
 //	                   discards input and denies its clients every service
-//	                   for deny_time; Builtin "discard"), NORETRY
+//	                   for deny_time; Builtin "discard"; stream only: a
+//	                   datagram's source can be forged), NORETRY
 //	                   (accepted: ginetd never retries a failed fork).
 //	                   INTERCEPT: warning, ignored. IDONLY, LABELED:
 //	                   warning, service skipped (without them it would let

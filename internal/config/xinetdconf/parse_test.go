@@ -500,7 +500,8 @@ func TestProblems(t *testing.T) {
 				"service f\n{\n flags = IPv6\n bind = 10.0.0.1" + base + "}\n" +
 				"service g\n{\n tls_cert = /c\n proxy_protocol = yes" + base + "}\n" +
 				"service h\n{\n type = TCPMUX UNLISTED\n tls_cert = /c\n tls_key = /k\n protocol = tcp" + base + "}\n" +
-				"service i\n{\n tls_cert = /c\n tls_key = /k\n tls_min_version = 1.1" + base + "}\n",
+				"service i\n{\n tls_cert = /c\n tls_key = /k\n tls_min_version = 1.1" + base + "}\n" +
+				"service j\n{\n flags = SENSOR\n socket_type = dgram\n wait = yes\n}\n",
 			want: []string{
 				`x.conf:4: socket_type dgram does not go with protocol tcp in service a`,
 				`x.conf:10: no such internal service: nosuch/stream`,
@@ -513,6 +514,7 @@ func TestProblems(t *testing.T) {
 				`x.conf:50: proxy_protocol needs proxy_trusted in service g`,
 				`x.conf:59: TLS and proxy_protocol go on the tcpmux service, not on tcpmux service h`,
 				`x.conf:71: bad value "1.1" for tls_min_version in service i (want 1.2 or 1.3)`,
+				`x.conf:79: flag SENSOR needs socket_type stream in service j: a datagram's source address can be forged`,
 			},
 		},
 		{
