@@ -111,6 +111,7 @@ func TestScripts(t *testing.T) {
 			"rfc868":    cmdRFC868,
 			"buildpie":  cmdBuildPIE,
 			"clients":   cmdClients,
+			"fdload":    cmdFDLoad,
 		},
 	})
 }

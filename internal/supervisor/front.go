@@ -1,13 +1,13 @@
 package supervisor
 
 import (
-	"net"
 	"net/netip"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ginetd/ginetd/internal/frontdoor"
+	"github.com/ginetd/ginetd/internal/listen"
 )
 
 // handshakeTimeout bounds a TLS handshake.
@@ -56,20 +56,13 @@ func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
 				s.goFree(2)
 			}()
 		} else {
-			// The raw socket goes to the child: a blocking duplicate.
-			f, err := conn.(*net.TCPConn).File()
-			conn.Close()
+			// The raw socket goes to the child.
+			fd, err := listen.TakeConn(conn)
 			if err != nil {
+				s.send(func(s *Supervisor) { s.log.Error("accept", "svc", svc.label(), "peer", addrString(src), "err", err) })
 				return
 			}
-			childFD = int(f.Fd())
-			nfd, err := unix.Dup(childFD) // f's finalizer must not close the child's fd
-			f.Close()
-			if err != nil {
-				return
-			}
-			unix.CloseOnExec(nfd)
-			childFD = nfd
+			childFD = fd
 		}
 		if !s.send(func(s *Supervisor) { s.serve(svc, childFD, src, dst, env, time.Now()) }) {
 			unix.Close(childFD)

@@ -7,6 +7,10 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/listen"
 )
 
 // tcpmuxTimeout bounds the wait for a client's service name.
@@ -49,24 +53,22 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 			return
 		}
 	}
-	// File returns a blocking duplicate, which is what the child gets.
-	f, err := conn.(*net.TCPConn).File()
-	conn.Close()
+	fd, err := listen.TakeConn(conn)
 	if err != nil {
 		return
 	}
-	s.send(func(s *Supervisor) {
-		if sub.cfg.Builtin != "" {
-			f.Close()
-			return
+	if !s.send(func(s *Supervisor) {
+		if sub.cfg.Builtin == "" {
+			var local netip.AddrPort
+			if mux.sock != nil {
+				local = mux.sock.Addr
+			}
+			s.spawn(sub, fd, peer, local, time.Now())
 		}
-		var local netip.AddrPort
-		if mux.sock != nil {
-			local = mux.sock.Addr
-		}
-		s.spawn(sub, int(f.Fd()), peer, local, time.Now())
-		f.Close()
-	})
+		unix.Close(fd)
+	}) {
+		unix.Close(fd)
+	}
 }
 
 // readLine reads one line a byte at a time, so that nothing the client
