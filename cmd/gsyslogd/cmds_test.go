@@ -38,12 +38,13 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Setenv(args[0], line)
 }
 
-// send [-q] [-size N] DEST [PAYLOAD...]: send each payload as one datagram
-// to DEST, a unix socket path or udp:HOST:PORT. With -q payloads are Go
-// quoted strings ("\x00", "\n"). With -size, one more datagram of N bytes
-// ("<13>big: xxx...") is sent.
+// send [-q] [-size N [-count C]] DEST [PAYLOAD...]: send each payload as
+// one datagram to DEST, a unix socket path or udp:HOST:PORT. With -q
+// payloads are Go quoted strings ("\x00", "\n"). With -size, one more
+// datagram of N bytes ("<13>big: xxx...") is sent; with -count, C of them,
+// numbered ("<13>big: 1 xxx...", "<13>big: 2 xxx...").
 func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
-	quoted, size := false, 0
+	quoted, size, count := false, 0, 0
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "-q":
@@ -53,6 +54,10 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 			n, err := strconv.Atoi(args[1])
 			ts.Check(err)
 			size, args = n, args[2:]
+		case "-count":
+			n, err := strconv.Atoi(args[1])
+			ts.Check(err)
+			count, args = n, args[2:]
 		default:
 			ts.Fatalf("send: unknown flag %s", args[0])
 		}
@@ -68,8 +73,16 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	defer c.Close()
 	payloads := args[1:]
-	if size > 0 {
+	switch {
+	case size > 0 && count > 0:
+		for i := 1; i <= count; i++ {
+			p := "<13>big: " + strconv.Itoa(i) + " "
+			payloads = append(payloads, p+strings.Repeat("x", size-len(p)))
+		}
+	case size > 0:
 		payloads = append(payloads, "<13>big: "+strings.Repeat("x", size-9))
+	case count > 0:
+		ts.Fatalf("send: -count needs -size")
 	}
 	for _, p := range payloads {
 		if quoted && !strings.HasPrefix(p, "<13>big: ") {

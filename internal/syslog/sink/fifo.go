@@ -33,16 +33,7 @@ func OpenFifo(path string) (*Fifo, error) {
 
 // Write writes line whole, or not at all when the pipe is full.
 func (s *Fifo) Write(line []byte, _ *msg.Message) error {
-	for {
-		_, err := unix.Write(s.fd, line)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("write %s: %w", s.path, err)
-		}
-		return nil
-	}
+	return writeLine(s.fd, s.path, line)
 }
 
 // Flush does nothing: lines are written at once.

@@ -1,11 +1,14 @@
 package sink
 
 import (
+	"context"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -163,5 +166,129 @@ func TestUsers(t *testing.T) {
 	// the terminal (ONLCR) turns our "\r\n" into "\r\r\n", as with sysklogd
 	if !strings.HasPrefix(string(got), "Nov 26 00:58:32 me tg: alarm\r") {
 		t.Fatalf("terminal got %q", got)
+	}
+}
+
+// within runs f and fails the test if it does not return within 5 s
+// (then release is called to unblock it).
+func within(t *testing.T, what string, release func(), f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		release()
+		<-done
+		t.Fatalf("%s blocked", what)
+	}
+}
+
+// TestFileOnFifo: a file action naming a named pipe with no reader opens at
+// once, keeps lines in the pipe, and drops (and reports) what does not fit
+// instead of blocking.
+func TestFileOnFifo(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p")
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	release := func() { // a reader, so that a blocked open returns
+		if fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0); err == nil {
+			t.Cleanup(func() { unix.Close(fd) })
+		}
+	}
+	var s *File
+	var err error
+	within(t, "opening a fifo without a reader", release, func() { s, err = OpenFile(path, true) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var full error
+	within(t, "writing to a full fifo", release, func() {
+		if full = s.Write([]byte("first\n"), nil); full != nil {
+			return
+		}
+		big := []byte(strings.Repeat("x", 4000) + "\n")
+		for range 100 {
+			if full = s.Write(big, nil); full == nil {
+				full = s.Flush()
+			}
+			if full != nil {
+				return
+			}
+		}
+	})
+	if full == nil || !strings.Contains(full.Error(), "resource temporarily unavailable") {
+		t.Fatalf("a full pipe reported %v, want EAGAIN", full)
+	}
+	r, err := os.OpenFile(path, os.O_RDONLY|unix.O_NONBLOCK, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	buf := make([]byte, 6)
+	if n, _ := r.Read(buf); string(buf[:n]) != "first\n" {
+		t.Fatalf("read %q", buf[:n])
+	}
+}
+
+// TestFileOnTerminal: a terminal whose output nobody reads never stalls a
+// file action.
+func TestFileOnTerminal(t *testing.T) {
+	master, line := openPty(t)
+	var s *File
+	var err error
+	within(t, "opening a terminal", func() { master.Close() }, func() { s, err = OpenFile("/dev/"+line, false) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	var full error
+	big := []byte(strings.Repeat("x", 1000) + "\n")
+	within(t, "writing to a terminal nobody reads", func() { master.Close() }, func() {
+		for range 10000 {
+			if full = s.Write(big, nil); full == nil {
+				full = s.Flush()
+			}
+			if full != nil {
+				return
+			}
+		}
+	})
+	if full == nil {
+		t.Fatal("a full terminal never reported")
+	}
+}
+
+// TestFileNoControllingTerminal: a session leader without a controlling
+// terminal (gsyslogd once detached) that opens a terminal as a file action
+// does not acquire it. The check runs in a child started with setsid.
+func TestFileNoControllingTerminal(t *testing.T) {
+	if path := os.Getenv("SINK_CTTY_HELPER"); path != "" {
+		s, err := OpenFile(path, false)
+		if err != nil {
+			os.Stdout.WriteString("open: " + err.Error())
+			os.Exit(2)
+		}
+		defer s.Close()
+		if fd, err := unix.Open("/dev/tty", unix.O_RDWR|unix.O_CLOEXEC, 0); err == nil {
+			unix.Close(fd)
+			os.Stdout.WriteString("acquired a controlling terminal")
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	_, line := openPty(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestFileNoControllingTerminal$")
+	cmd.Env = append(os.Environ(), "SINK_CTTY_HELPER=/dev/"+line)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
 	}
 }
