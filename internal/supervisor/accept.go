@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"os"
+	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -84,6 +85,9 @@ func (s *Supervisor) serve(svc *service, fd int, peer, local netip.AddrPort, env
 	svc.accepted++
 	s.obs.Accepted(svc.label())
 	s.sockopts(svc, fd)
+	if svc.cfg.TCPMuxPlus {
+		unix.Write(fd, []byte("+Go\r\n"))
+	}
 	if svc.bannerOK != nil {
 		unix.Write(fd, svc.bannerOK)
 	}
@@ -166,7 +170,7 @@ func (s *Supervisor) check(svc *service, peer netip.AddrPort, now time.Time) ver
 		if svc.overInstances() {
 			return verdict{why: "instances", msg: svc.limitMessage()}
 		}
-		return verdict{}
+		return svc.checkSpawnRate(now)
 	}
 	if s.sensor.Len() > 0 && s.sensor.Denied(ip, now) {
 		return verdict{why: "sensor", msg: svc.bannerFail}
@@ -207,6 +211,17 @@ func (s *Supervisor) check(svc *service, peer netip.AddrPort, now time.Time) ver
 	}
 	if svc.ipRate != nil && !svc.ipRate.Allow(ip, now) {
 		return verdict{why: "per-source-rate", msg: svc.limitMessage()}
+	}
+	return svc.checkSpawnRate(now)
+}
+
+// checkSpawnRate judges a tcpmux sub-service's client by the spawn rate.
+// A service with a socket of its own checks the rate before it accepts
+// (acceptLoop) and leaves clients in the backlog; a sub-service's client
+// has already been accepted and named it, so it is refused instead.
+func (svc *service) checkSpawnRate(now time.Time) verdict {
+	if svc.cfg.TCPMux && !svc.rate.Allow(now) {
+		return verdict{why: "looping", msg: svc.limitMessage()}
 	}
 	return verdict{}
 }
@@ -253,10 +268,11 @@ func (svc *service) limitMessage() []byte {
 // refusesWhenFull reports whether a client over the instance limit is
 // accepted, sent the limit message and closed, as ipsvd does, rather than
 // left in the listen backlog: for a nowait stream service with
-// limit_message or banner_fail (docs/ginetd.conf.5).
+// limit_message or banner_fail, and for a tcpmux sub-service, which has
+// no backlog of its own (docs/ginetd.conf.5).
 func (svc *service) refusesWhenFull() bool {
 	return svc.maxChild() > 0 && svc.stream() && !svc.waits() &&
-		(svc.cfg.LimitMessage != "" || len(svc.bannerFail) > 0)
+		(svc.cfg.LimitMessage != "" || len(svc.bannerFail) > 0 || svc.cfg.TCPMux)
 }
 
 // overInstances reports whether a client of a refusesWhenFull service
@@ -273,7 +289,16 @@ func (s *Supervisor) pause(svc *service, at time.Time, why string) {
 
 // refuse closes a refused connection at once, after msg (banner_fail or
 // limit_message; the write cannot block on a fresh socket), and logs why.
+// A tcpmux sub-service's client reads RFC 1078's negative answer, "-"
+// and msg (or "Service not available") on one line.
 func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why string, msg []byte) {
+	if svc.cfg.TCPMux {
+		text := strings.TrimRight(string(msg), "\r\n")
+		if text == "" {
+			text = "Service not available"
+		}
+		msg = []byte("-" + text + "\r\n")
+	}
 	if len(msg) > 0 {
 		unix.Write(fd, msg)
 	}

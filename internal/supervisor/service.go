@@ -115,7 +115,13 @@ func (s *Supervisor) setState(svc *service, st State) {
 
 // resume returns svc to Listening unless something still holds it back.
 func (s *Supervisor) resume(svc *service) {
-	if svc.sock == nil || svc.state == Closed {
+	if svc.state == Closed {
+		return
+	}
+	if svc.sock == nil {
+		if svc.cfg.TCPMux { // a sub-service has no socket: a cps pause ends
+			s.setState(svc, Listening)
+		}
 		return
 	}
 	switch {

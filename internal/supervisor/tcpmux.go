@@ -18,7 +18,8 @@ const tcpmuxTimeout = 30 * time.Second
 
 // tcpmux runs RFC 1078 on one connection of the tcpmux built-in: read the
 // service name, answer HELP or an unknown name itself, and hand a known
-// one to the loop, which starts the sub-service's program on the socket.
+// one to the loop, which admits the client to the sub-service as the
+// accept path does (serve) and starts its program on the socket.
 // The tcpmux service counts the connection as an instance until then.
 func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Conn, peer netip.AddrPort) {
 	defer s.send(func(s *Supervisor) { s.release(mux, peer.Addr()) })
@@ -47,25 +48,19 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 		conn.Close()
 		return
 	}
-	if sub.cfg.TCPMuxPlus {
-		if _, err := conn.Write([]byte("+Go\r\n")); err != nil {
-			conn.Close()
-			return
-		}
-	}
 	fd, err := listen.TakeConn(conn)
 	if err != nil {
 		return
 	}
+	// The sub-service's client is judged exactly as a client of a
+	// service of its own (serve: access control, limits, spawn rate);
+	// "+Go" is sent only to an admitted one, "-..." to a refused one.
 	if !s.send(func(s *Supervisor) {
-		if sub.cfg.Builtin == "" {
-			var local netip.AddrPort
-			if mux.sock != nil {
-				local = mux.sock.Addr
-			}
-			s.spawn(sub, fd, peer, local, time.Now())
+		var local netip.AddrPort
+		if mux.sock != nil {
+			local = mux.sock.Addr
 		}
-		unix.Close(fd)
+		s.serve(sub, fd, peer, local, nil, time.Now())
 	}) {
 		unix.Close(fd)
 	}
