@@ -1,9 +1,13 @@
 package access
 
 import (
+	"math"
 	"net/netip"
 	"os"
 	"path/filepath"
+	"reflect"
+	"runtime"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -297,5 +301,134 @@ func TestWindowLarge(t *testing.T) {
 	}
 	if !w.Allow(t0.Add(61 * time.Second)) {
 		t.Fatal("event refused after the interval")
+	}
+}
+
+// heapAfter returns the live heap after a collection.
+func heapAfter() uint64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.HeapAlloc
+}
+
+// allocated returns the bytes f allocates.
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// TestPerSourceRateMemoryPerSource: what a source costs does not depend on
+// the configured limit (FreeBSD's nowait/0/2147483647/0 once reserved
+// 24 bytes times the limit for each new source).
+func TestPerSourceRateMemoryPerSource(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const sources = 20
+	for _, max := range []int{10, PerSourceExactMax, 1000, 100_000, 1_000_000, math.MaxInt32} {
+		r := NewPerSourceRate(max, time.Minute, 0)
+		n := allocated(func() {
+			for i := range sources {
+				r.Allow(netip.AddrFrom4([4]byte{10, 0, 0, byte(i)}), now)
+			}
+		})
+		if per := n / sources; per > 1024 {
+			t.Fatalf("max %d: a new source with one connection takes %d bytes", max, per)
+		}
+		// One source at its limit: bounded too.
+		a := netip.MustParseAddr("10.1.0.1")
+		n = allocated(func() {
+			for i := range min(max, 10_000) {
+				if !r.Allow(a, now.Add(time.Duration(i)*time.Microsecond)) {
+					t.Fatalf("max %d: connection %d refused", max, i)
+				}
+			}
+		})
+		if n > 4096 {
+			t.Fatalf("max %d: a busy source allocates %d bytes", max, n)
+		}
+		// Once a source's window has grown, Allow allocates nothing.
+		if allocs := testing.AllocsPerRun(100, func() { r.Allow(a, now) }); allocs != 0 {
+			t.Fatalf("max %d: Allow allocates %v times on a known source", max, allocs)
+		}
+	}
+}
+
+// TestPerSourceRateMemoryTotal: the table's memory is bounded whatever the
+// size asked for; the sources seen least recently make room.
+func TestPerSourceRateMemoryTotal(t *testing.T) {
+	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	const max = 60
+	before := heapAfter()
+	r := NewPerSourceRate(max, time.Minute, 1<<20)
+	const sources = 100_000
+	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+	for i := range sources {
+		a := addr(i)
+		for range max {
+			r.Allow(a, now)
+		}
+		now = now.Add(time.Microsecond)
+	}
+	used := int64(heapAfter()) - int64(before)
+	if want := RateTableBudget / entryBytes(max); r.Len() > want {
+		t.Fatalf("%d sources kept, want at most %d", r.Len(), want)
+	}
+	if used > RateTableBudget*5/4 {
+		t.Fatalf("the table takes %d bytes, budget %d", used, RateTableBudget)
+	}
+	if _, ok := r.m[addr(0)]; ok {
+		t.Fatal("the oldest source was not evicted")
+	}
+	if _, ok := r.m[addr(sources-1)]; !ok {
+		t.Fatal("the newest source is missing")
+	}
+	runtime.KeepAlive(r)
+	t.Logf("%d sources in %d bytes", r.Len(), used)
+}
+
+// TestEntryBytes holds entryBytes' sizes to the real ones.
+func TestEntryBytes(t *testing.T) {
+	if strconv.IntSize != 64 {
+		t.Skip("sizes are for 64-bit platforms")
+	}
+	for _, c := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"rateEntry", reflect.TypeFor[rateEntry]().Size(), rateEntrySize},
+		{"buckets", reflect.TypeFor[buckets]().Size(), bucketsSize},
+		{"time.Time", reflect.TypeFor[time.Time]().Size(), timeSize},
+	} {
+		if c.got > c.want {
+			t.Errorf("%s takes %d bytes, entryBytes counts %d", c.name, c.got, c.want)
+		}
+	}
+}
+
+// TestWindowBucketsSlide: the bucketed Window forgets events as their
+// slots pass, one slot at a time.
+func TestWindowBucketsSlide(t *testing.T) {
+	w := newWindow(10, time.Minute, 5)
+	t0 := time.Unix(1_000_000_020, 0) // a slot boundary
+	for i := range 10 {
+		if !w.Allow(t0.Add(time.Duration(i) * time.Second)) {
+			t.Fatalf("event %d refused", i)
+		}
+	}
+	if w.Allow(t0.Add(59 * time.Second)) {
+		t.Fatal("11th event within the minute allowed")
+	}
+	if n := w.Next(t0.Add(59 * time.Second)); !n.After(t0.Add(59 * time.Second)) {
+		t.Fatal("Next of a full window is now")
+	}
+	// At 60 s the first slot (one event) has passed: one more fits.
+	if !w.Allow(t0.Add(60*time.Second)) || w.Allow(t0.Add(60*time.Second)) {
+		t.Fatal("want exactly one event at 60 s")
+	}
+	if !w.Allow(t0.Add(10 * time.Minute)) {
+		t.Fatal("refused long after")
 	}
 }

@@ -9,13 +9,44 @@ import (
 // is given none.
 const DefaultRateTableSize = 4096
 
+// PerSourceExactMax is the largest per-source limit a PerSourceRate counts
+// exactly; above it each source's connections are counted in 60 buckets of
+// a second (see Window).
+const PerSourceExactMax = 64
+
+// RateTableBudget bounds the memory of one PerSourceRate table: the table
+// keeps at most RateTableBudget / (the most one source can take) sources,
+// fewer than NewPerSourceRate's size when that would exceed it.
+const RateTableBudget = 8 << 20
+
+// Sizes on 64-bit platforms, held to the real ones by TestEntryBytes.
+const (
+	rateEntrySize = 128 // rateEntry
+	mapSlotSize   = 192 // its map slot: key, pointer and the map's overhead, growth included
+	bucketsSize   = 256 // buckets
+	timeSize      = 24  // time.Time, one slot of a ring
+)
+
+// entryBytes is what one source can take at most with limit max: its
+// entry, its map slot and its window's ring or buckets.
+func entryBytes(max int) int {
+	if max > PerSourceExactMax {
+		return rateEntrySize + mapSlotSize + bucketsSize
+	}
+	return rateEntrySize + mapSlotSize + max*timeSize
+}
+
 // PerSourceRate limits connections per source address per interval (a
 // minute for FreeBSD's max-connections-per-ip-per-minute and NetBSD's
 // ip_max), counted exactly over a sliding interval like Window.
 //
-// Memory is bounded. A source whose last connection is older than the
-// interval has nothing left to count and is dropped. The table holds at
-// most size sources; when it is full, a new source takes the place of the
+// Memory is bounded, whatever the limit: a source takes at most
+// PerSourceExactMax times (1.5 KiB) or 60 buckets, allocated as its
+// connections come (FreeBSD's max-connections-per-ip-per-minute of
+// 2147483647 costs no more than 65). A source whose last connection is
+// older than the interval has nothing left to count and is dropped. The
+// table holds at most size sources, and no more than RateTableBudget
+// bytes' worth; when it is full, a new source takes the place of the
 // source seen least recently, whose history is forgotten. At the cap the
 // limit therefore errs towards allowing: a flood from more than size
 // distinct addresses within one interval can let an evicted source start
@@ -41,11 +72,14 @@ type rateEntry struct {
 }
 
 // NewPerSourceRate allows max connections per source per interval, keeping
-// at most size sources (size <= 0: DefaultRateTableSize). max <= 0 means no
-// limit.
+// at most size sources (size <= 0: DefaultRateTableSize), fewer if they
+// could take more than RateTableBudget. max <= 0 means no limit.
 func NewPerSourceRate(max int, interval time.Duration, size int) *PerSourceRate {
 	if size <= 0 {
 		size = DefaultRateTableSize
+	}
+	if max > 0 {
+		size = min(size, RateTableBudget/entryBytes(max))
 	}
 	return &PerSourceRate{max: max, interval: interval, size: size, m: make(map[netip.Addr]*rateEntry)}
 }
@@ -80,6 +114,9 @@ func (r *PerSourceRate) Next(addr netip.Addr, now time.Time) time.Time {
 	return now
 }
 
+// Size returns the most sources the table keeps.
+func (r *PerSourceRate) Size() int { return r.size }
+
 // Len returns the number of sources in the table.
 func (r *PerSourceRate) Len() int { return len(r.m) }
 
@@ -100,7 +137,7 @@ func (r *PerSourceRate) newEntry(addr netip.Addr) *rateEntry {
 		e.next = nil
 		e.win.Reset()
 	} else {
-		e = &rateEntry{win: Window{max: r.max, interval: r.interval, ring: make([]time.Time, r.max)}}
+		e = &rateEntry{win: *newWindow(r.max, r.interval, PerSourceExactMax)}
 	}
 	e.addr = addr
 	r.m[addr] = e

@@ -5,36 +5,45 @@ import "time"
 // Window counts events in a sliding interval exactly: with max 5 and a 60 s
 // interval, an event is allowed when fewer than 5 allowed events happened in
 // the 60 s before it. It is inetd's spawn-rate limit (-R, ".MAX") and the
-// base of CPS. The zero Window, or one with max <= 0, allows everything.
+// base of CPS and PerSourceRate. The zero Window, or one with max <= 0,
+// allows everything.
 //
-// It keeps the times of the last max allowed events in a ring, so memory
-// is fixed at creation and Allow does not allocate. Limits above ExactMax,
-// which only guard against runaway loops (nowait.1000000), are counted in
-// 60 buckets of 1/60 of the interval instead, so that memory stays small.
+// It keeps the times of the last max allowed events in a ring that grows
+// as events come, up to max, and Allow does not allocate once it has.
+// Limits above ExactMax, which only guard against runaway loops
+// (nowait.1000000), are counted in 60 buckets of 1/60 of the interval
+// instead: a fixed 248 bytes, whatever the limit. Memory never depends on
+// more than min(max, ExactMax).
 type Window struct {
 	max      int
 	interval time.Duration
 	ring     []time.Time // times of allowed events, oldest at head once full
 	head, n  int
-	buckets  *buckets // for max > ExactMax
+	buckets  *buckets // for max above the exact limit
 }
 
 // ExactMax is the largest limit a Window keeps exactly.
 const ExactMax = 4096
 
+// buckets count the events of the last 60 slots of 1/60 of the interval
+// each: count[s%60] for slot s, valid for the slots up to last.
 type buckets struct {
-	count [60]int
-	slot  [60]int64
+	count [60]uint32
+	last  int64
+	total int
 }
 
 // NewWindow returns a Window allowing max events per interval.
 func NewWindow(max int, interval time.Duration) *Window {
+	return newWindow(max, interval, ExactMax)
+}
+
+// newWindow returns a Window that counts exactly up to exact events and
+// in buckets above.
+func newWindow(max int, interval time.Duration, exact int) *Window {
 	w := &Window{max: max, interval: interval}
-	switch {
-	case max > ExactMax:
+	if max > exact {
 		w.buckets = new(buckets)
-	case max > 0:
-		w.ring = make([]time.Time, max)
 	}
 	return w
 }
@@ -53,20 +62,24 @@ func (w *Window) allowBucket(now time.Time) bool {
 		width = 1
 	}
 	slot := now.UnixNano() / width
-	total := 0
-	for i := range b.count {
-		if slot-b.slot[i] < 60 {
-			total += b.count[i]
+	switch d := slot - b.last; {
+	case d >= 60 || d <= -60 || b.total == 0:
+		*b = buckets{last: slot}
+	case d > 0:
+		for s := b.last + 1; s <= slot; s++ {
+			i := s % 60
+			b.total -= int(b.count[i])
+			b.count[i] = 0
 		}
+		b.last = slot
+	default:
+		slot = b.last // a clock step back counts in the newest slot
 	}
-	if total >= w.max {
+	if b.total >= w.max {
 		return false
 	}
-	i := slot % 60
-	if b.slot[i] != slot {
-		b.slot[i], b.count[i] = slot, 0
-	}
-	b.count[i]++
+	b.count[slot%60]++
+	b.total++
 	return true
 }
 
@@ -81,7 +94,11 @@ func (w *Window) Allow(now time.Time) bool {
 		return w.allowBucket(now)
 	}
 	if w.n < w.max {
-		w.ring[(w.head+w.n)%w.max] = now
+		// Not full: head is 0 and the ring holds n times.
+		if w.n == len(w.ring) {
+			w.grow()
+		}
+		w.ring[w.n] = now
 		w.n++
 		return true
 	}
@@ -93,13 +110,32 @@ func (w *Window) Allow(now time.Time) bool {
 	return true
 }
 
-// Next returns the earliest time at or after now when Allow would succeed.
+// grow makes room for one more time in a ring that is not full: it
+// doubles, up to max.
+func (w *Window) grow() {
+	if w.n < cap(w.ring) {
+		w.ring = w.ring[:w.n+1]
+		return
+	}
+	r := make([]time.Time, w.n+1, min(max(2*w.n, 4), w.max))
+	copy(r, w.ring)
+	w.ring = r
+}
+
+// Next returns the earliest time at or after now when Allow would succeed
+// (for a bucketed Window, a slot later when it is full).
 func (w *Window) Next(now time.Time) time.Time {
-	if w == nil || w.max <= 0 || w.n < w.max {
+	if w == nil || w.max <= 0 {
 		return now
 	}
 	if w.buckets != nil {
+		if w.buckets.total < w.max {
+			return now
+		}
 		return now.Add(w.interval / 60)
+	}
+	if w.n < w.max {
+		return now
 	}
 	if t := w.ring[w.head].Add(w.interval); t.After(now) {
 		return t
