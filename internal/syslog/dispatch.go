@@ -24,6 +24,7 @@ type dispatcher struct {
 
 	now     time.Time
 	line    []byte
+	line5   []byte    // the RFC 5424 line of the message, made when an output needs it
 	written []*output // outputs written in the current batch
 }
 
@@ -88,6 +89,7 @@ func (d *dispatcher) message(m *msg.Message, remote bool) {
 		return
 	}
 	d.line = msg.AppendLine(d.line[:0], m, d.host)
+	have5 := false
 	for _, i := range outs {
 		o := d.t.outputs[i]
 		if o.forward && remote {
@@ -103,6 +105,14 @@ func (d *dispatcher) message(m *msg.Message, remote bool) {
 			d.repeated(o)
 			o.remember(m)
 		}
+		if o.rfc5424 {
+			if !have5 {
+				d.line5 = msg.AppendLine5424(d.line5[:0], m, d.host, d.now)
+				have5 = true
+			}
+			d.write(o, d.line5, m)
+			continue
+		}
 		d.write(o, d.line, m)
 	}
 }
@@ -116,7 +126,12 @@ func (d *dispatcher) repeated(o *output) {
 	if o.prev.Host != nil {
 		host = o.prev.Host
 	}
-	rep := msg.AppendRepeated(nil, o.prev.Stamp, host, o.count)
+	var rep []byte
+	if o.rfc5424 {
+		rep = msg.AppendRepeated5424(nil, o.prev.Pri, o.prev.Stamp, host, o.count, d.now)
+	} else {
+		rep = msg.AppendRepeated(nil, o.prev.Stamp, host, o.count)
+	}
 	o.count = 0
 	d.write(o, rep, nil)
 }

@@ -131,3 +131,30 @@ func TestBuildTableStrict(t *testing.T) {
 	}
 	tab.close()
 }
+
+// TestRFC5424Actions: the traditional line leaves STRUCTURED-DATA out;
+// ";RFC5424" files and forwarding get the RFC 5424 line.
+func TestRFC5424Actions(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	d, dir := newTestDispatcher(t, "*.*\t-$D/trad\n*.*\t-$D/new ;RFC5424\n*.*\t@"+pc.LocalAddr().String()+" ;RFC5424\n")
+	defer d.close()
+	const in = `<13>1 2026-11-26T00:58:32.5Z h app 7 MID [a@1 x="y"] text`
+	d.handle(batch(false, in))
+	d.flush()
+	if got, want := read(t, filepath.Join(dir, "trad")), "h app[7]: text\n"; !strings.HasSuffix(got, want) || strings.Contains(got, "a@1") {
+		t.Errorf("trad = %q, want ...%q", got, want)
+	}
+	if got := read(t, filepath.Join(dir, "new")); got != in+"\n" {
+		t.Errorf("new = %q, want %q", got, in+"\n")
+	}
+	pc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	n, _, err := pc.ReadFrom(buf)
+	if err != nil || string(buf[:n]) != in {
+		t.Errorf("forwarded %q, %v; want %q", buf[:n], err, in)
+	}
+}

@@ -18,6 +18,7 @@ type output struct {
 	sink     sink.Sink
 	collapse bool // fold repetitions (every kind but forwarding)
 	forward  bool // do not send messages that came from the network
+	rfc5424  bool // RFC 5424 lines (";RFC5424"), not traditional ones
 
 	dirty   bool // written in the current batch
 	failing bool // an error was reported and no write succeeded since
@@ -39,6 +40,8 @@ func (o *output) remember(m *msg.Message) {
 	o.prev.Tag = o.keep(m.Tag)
 	o.prev.PID = o.keep(m.PID)
 	o.prev.SD = o.keep(m.SD)
+	o.prev.Time = o.keep(m.Time)
+	o.prev.MsgID = o.keep(m.MsgID)
 	o.prev.Text = o.keep(m.Text)
 	o.hasPrev = true
 	o.count = 0

@@ -72,7 +72,10 @@ func buildTable(cfg *conf.Config, e env, strict bool) (t *table, skipped, err er
 			continue
 		}
 		t.sync = t.sync || a.Kind == conf.File && a.Sync
-		o := &output{name: actionName(a), sink: s, collapse: a.Kind != conf.Forward, forward: a.Kind == conf.Forward}
+		o := &output{name: actionName(a), sink: s, collapse: a.Kind != conf.Forward, forward: a.Kind == conf.Forward, rfc5424: a.RFC5424}
+		if f, ok := s.(*sink.Forward); ok {
+			f.RFC5424 = a.RFC5424
+		}
 		idx := uint16(len(t.outputs))
 		t.outputs = append(t.outputs, o)
 		for pri := range numPri {
@@ -100,6 +103,10 @@ func openSink(a conf.Action, e env) (sink.Sink, error) {
 }
 
 func actionKey(a conf.Action) string {
+	if a.RFC5424 {
+		a.RFC5424 = false
+		return actionKey(a) + " ;RFC5424"
+	}
 	switch a.Kind {
 	case conf.File, conf.Fifo:
 		return a.Kind.String() + " " + a.Path

@@ -159,7 +159,37 @@ func parseSelectors(pos Pos, text string, mask *Mask, errs *Problems) {
 	}
 }
 
+// parseAction reads an action and its options: "ACTION;OPT[,OPT]...",
+// as sysklogd 2 writes them ("/var/log/all ;RFC5424").
 func parseAction(pos Pos, s string, errs *Problems) Action {
+	s, opts, hasOpts := strings.Cut(s, ";")
+	s = strings.TrimSpace(s)
+	if s == "" {
+		errs.Errorf(pos, "missing action before %q", ";"+opts)
+		return Action{}
+	}
+	a := parseTarget(pos, s, errs)
+	if !hasOpts {
+		return a
+	}
+	for _, o := range strings.Split(opts, ",") {
+		switch o = strings.TrimSpace(o); strings.ToUpper(o) {
+		case "RFC5424":
+			a.RFC5424 = true
+		case "RFC3164":
+			a.RFC5424 = false
+		default:
+			errs.Errorf(pos, "unknown action option %q (expected RFC5424 or RFC3164)", o)
+			continue
+		}
+		if a.Kind != File && a.Kind != Fifo && a.Kind != Forward {
+			errs.Errorf(pos, "action option %q applies to files, pipes and forwarding only", o)
+		}
+	}
+	return a
+}
+
+func parseTarget(pos Pos, s string, errs *Problems) Action {
 	switch {
 	case strings.HasPrefix(s, "-/"):
 		return Action{Kind: File, Path: s[1:]}

@@ -81,6 +81,12 @@ func TestActions(t *testing.T) {
 		{"*", Action{Kind: Wall}},
 		{"root", Action{Kind: Users, Users: []string{"root"}}},
 		{"root,alice", Action{Kind: Users, Users: []string{"root", "alice"}}},
+		// sysklogd 2's options
+		{"/var/log/5424 ;RFC5424", Action{Kind: File, Path: "/var/log/5424", Sync: true, RFC5424: true}},
+		{"-/var/log/5424;rfc5424", Action{Kind: File, Path: "/var/log/5424", RFC5424: true}},
+		{"|/run/fifo ;RFC5424", Action{Kind: Fifo, Path: "/run/fifo", RFC5424: true}},
+		{"@loghost:514 ;RFC5424", Action{Kind: Forward, Host: "loghost", Port: "514", RFC5424: true}},
+		{"/var/log/bsd ;RFC3164", Action{Kind: File, Path: "/var/log/bsd", Sync: true}},
 	}
 	for _, tt := range tests {
 		cfg, errs := Parse("c", []byte("*.*\t"+tt.act+"\n"))
@@ -112,6 +118,9 @@ mail.info	-relative
 *.*	|fifo
 $ModLoad imuxsock
 user.warn;bad.crit;mail.nonsense /x
+*.*	/x ;RFC9999
+*.*	root ;RFC5424
+*.*	;RFC5424
 `
 	cfg, errs := Parse("syslog.conf", []byte(src))
 	want := []string{
@@ -129,6 +138,9 @@ user.warn;bad.crit;mail.nonsense /x
 		`syslog.conf:15: unsupported directive "$ModLoad" (only the legacy selector/action form is understood)`,
 		`syslog.conf:16: unknown facility "bad"`,
 		`syslog.conf:16: unknown priority "nonsense"`,
+		`syslog.conf:17: unknown action option "RFC9999" (expected RFC5424 or RFC3164)`,
+		`syslog.conf:18: action option "RFC5424" applies to files, pipes and forwarding only`,
+		`syslog.conf:19: missing action before ";RFC5424"`,
 	}
 	if got := strings.Split(errs.Error(), "\n"); !reflect.DeepEqual(got, want) {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))

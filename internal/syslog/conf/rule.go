@@ -26,6 +26,9 @@ type Action struct {
 	Host  string   // Forward: name or address, without brackets
 	Port  string   // Forward: number or service name; "514" by default
 	Users []string // Users
+	// RFC5424 writes RFC 5424 lines instead of traditional ones (the
+	// ";RFC5424" option of sysklogd 2): File, Fifo and Forward.
+	RFC5424 bool
 }
 
 // Mask holds, per facility, the set of selected severities: bit s of

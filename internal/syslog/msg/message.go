@@ -50,7 +50,12 @@ type Message struct {
 	Tag  []byte // TAG (RFC 3164) or APP-NAME (RFC 5424), nil when absent
 	PID  []byte // PID (RFC 3164) or PROCID (RFC 5424), nil when absent
 	SD   []byte // RFC 5424 STRUCTURED-DATA, nil when "-" or RFC 3164
-	Text []byte // the message proper
+	// Time is the RFC 5424 TIMESTAMP as received, nil when "-" or RFC
+	// 3164; MsgID is the RFC 5424 MSGID, nil when "-" or RFC 3164. Only
+	// the RFC 5424 line (AppendLine5424) shows them.
+	Time  []byte
+	MsgID []byte
+	Text  []byte // the message proper
 	// Truncated is the length of the datagram when it was longer than
 	// MaxSize and was cut, else 0.
 	Truncated int

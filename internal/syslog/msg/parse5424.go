@@ -16,13 +16,13 @@ func parse5424(b []byte, m *Message) bool {
 		}
 		f[i], b = b[:sp], b[sp+1:]
 	}
-	stamp := m.Stamp
+	stamp, ts := m.Stamp, []byte(nil)
 	if !(len(f[0]) == 1 && f[0][0] == '-') {
 		t, err := time.Parse(time.RFC3339Nano, string(f[0]))
 		if err != nil {
 			return false
 		}
-		stamp = MakeStamp(t.Local())
+		stamp, ts = MakeStamp(t.Local()), f[0]
 	}
 	sdLen, ok := scanSD(b)
 	if !ok {
@@ -43,6 +43,8 @@ func parse5424(b []byte, m *Message) bool {
 	m.Host = nilDash(f[1])
 	m.Tag = nilDash(f[2])
 	m.PID = nilDash(f[3])
+	m.Time = ts
+	m.MsgID = nilDash(f[4])
 	m.SD = nilDash(sd)
 	m.Text = b
 	return true

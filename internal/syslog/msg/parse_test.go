@@ -28,7 +28,8 @@ func TestParseLine(t *testing.T) {
 		{"<30>2026-11-26T00:58:32Z gohost app[7]: from go\n", "Nov 26 00:58:32 gohost app[7]: from go"},
 		// RFC 5424
 		{`<13>1 2026-11-26T00:58:32.478465+00:00 vm tg 6250 - [timeQuality tzKnown="1" isSynced="0"] hello5424`,
-			`Nov 26 00:58:32 vm tg[6250]: [timeQuality tzKnown="1" isSynced="0"] hello5424`},
+			`Nov 26 00:58:32 vm tg[6250]: hello5424`}, // no STRUCTURED-DATA, as rsyslog and sysklogd
+		{`<13>1 2026-11-26T00:58:32Z vm tg - MID [a@1 x="]"][b@2] [not sd]`, `Nov 26 00:58:32 vm tg: [not sd]`},
 		{"<165>1 - - - - ID47 - \xEF\xBB\xBFbom", "Nov  5 07:08:09 me bom"},
 		{"<165>1 - host app - - -", "Nov  5 07:08:09 host app: "},
 		// malformed
@@ -48,6 +49,42 @@ func TestParseLine(t *testing.T) {
 		if got := string(AppendLine(nil, &m, host)); got != tt.line+"\n" {
 			t.Errorf("Parse(%q):\n got %q\nwant %q", tt.in, got, tt.line+"\n")
 		}
+	}
+}
+
+func TestLine5424(t *testing.T) {
+	host := []byte("me")
+	// A Nov 5 07:08:09 stamp read on 2026-11-05, and one read on 2027-01-02.
+	inNov := time.Date(2026, 11, 5, 7, 8, 30, 0, time.UTC)
+	inJan := time.Date(2027, 1, 2, 0, 0, 0, 0, time.FixedZone("", 3600))
+	tests := []struct {
+		in   string
+		at   time.Time
+		line string
+	}{
+		{`<13>1 2026-11-26T00:58:32.478465+00:00 vm tg 6250 - [timeQuality tzKnown="1" isSynced="0"] hello5424`, inNov,
+			`<13>1 2026-11-26T00:58:32.478465+00:00 vm tg 6250 - [timeQuality tzKnown="1" isSynced="0"] hello5424`},
+		{`<165>1 - host app - ID47 - text`, inNov, `<165>1 2026-11-05T07:08:09Z host app - ID47 - text`},
+		{`<13>1 2026-11-26T00:58:32Z - - - - [a@1 x="\]"] multi` + "\nline", inNov,
+			`<13>1 2026-11-26T00:58:32Z me - - - [a@1 x="\]"] multi line`},
+		// RFC 3164: its stamp in the reader's year and zone, the year
+		// before when read early in January.
+		{"<134>Nov  5 07:08:09 vm tg[42]: hello", inNov, "<134>1 2026-11-05T07:08:09Z vm tg 42 - - hello"},
+		{"<134>Dec 31 23:59:59 vm tg: late", inJan, "<134>1 2026-12-31T23:59:59+01:00 vm tg - - - late"},
+		{"<13>Jan  1 00:00:01 tg: x", inJan, "<13>1 2027-01-01T00:00:01+01:00 me tg - - - x"},
+		// Header fields are printable US-ASCII.
+		{"<13>1 - - a\x01\xffp - - - x", inNov, "<13>1 2026-11-05T07:08:09Z me a__p - - - x"},
+		{"plain", inNov, "<13>1 2026-11-05T07:08:09Z me - - - - plain"},
+	}
+	for _, tt := range tests {
+		m := Parse([]byte(tt.in), now)
+		if got := string(AppendLine5424(nil, &m, host, tt.at)); got != tt.line+"\n" {
+			t.Errorf("Parse(%q):\n got %q\nwant %q", tt.in, got, tt.line+"\n")
+		}
+	}
+	m := Parse([]byte("<14>x: y"), now)
+	if got, want := string(AppendRepeated5424(nil, m.Pri, m.Stamp, host, 3, inNov)), "<14>1 2026-11-05T07:08:09Z me - - - - last message repeated 3 times\n"; got != want {
+		t.Errorf("AppendRepeated5424 = %q, want %q", got, want)
 	}
 }
 

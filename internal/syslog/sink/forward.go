@@ -13,9 +13,12 @@ import (
 // resolveTimeout bounds the name lookup of a forwarding host.
 const resolveTimeout = 5 * time.Second
 
-// Forward sends each message as an RFC 3164 datagram to a host. The name
+// Forward sends each message as an RFC 3164 datagram to a host, or as the
+// RFC 5424 line it is given, without its newline, with RFC5424. The name
 // is resolved when the sink is opened, that is at start and at each reload.
 type Forward struct {
+	RFC5424 bool
+
 	name string
 	host []byte // this host's name, for the HOSTNAME field
 	to   netip.AddrPort
@@ -50,11 +53,18 @@ func OpenForward(host, port string, myHost []byte) (*Forward, error) {
 }
 
 // Write sends m; the repeated-message line (m nil) is not forwarded.
-func (s *Forward) Write(_ []byte, m *msg.Message) error {
+func (s *Forward) Write(line []byte, m *msg.Message) error {
 	if m == nil {
 		return nil
 	}
-	s.buf = msg.AppendForward(s.buf[:0], m, s.host)
+	if s.RFC5424 {
+		s.buf = append(s.buf[:0], line...)
+		if n := len(s.buf); n > 0 && s.buf[n-1] == '\n' {
+			s.buf = s.buf[:n-1]
+		}
+	} else {
+		s.buf = msg.AppendForward(s.buf[:0], m, s.host)
+	}
 	if _, err := s.c.WriteToUDPAddrPort(s.buf, s.to); err != nil {
 		return fmt.Errorf("forward %s: %w", s.name, err)
 	}
