@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -26,7 +27,8 @@ var (
 	groups   = map[*testscript.TestScript]map[string]*clientGroup{}
 )
 
-// clients start [-silent] NAME N ADDR: N TCP clients in the background,
+// clients start [-silent] NAME N ADDR: N TCP clients (unix stream ones
+// when ADDR is a path) in the background,
 // each sending "x" and reading one byte back (-silent: sending nothing),
 // then holding its connection until "clients release NAME".
 // clients served NAME MIN: wait (20 s) until at least MIN were served.
@@ -143,7 +145,11 @@ func (g *clientGroup) client(addr string, silent bool) {
 		g.errs = append(g.errs, err)
 		g.mu.Unlock()
 	}
-	c, err := net.DialTimeout("tcp", addr, 60*time.Second)
+	network := "tcp"
+	if strings.HasPrefix(addr, "/") {
+		network = "unix"
+	}
+	c, err := net.DialTimeout(network, addr, 60*time.Second)
 	if err != nil {
 		fail(err)
 		return

@@ -199,7 +199,7 @@ func (srv *server) claim() error {
 	if path == "" {
 		return nil
 	}
-	ctl, err := control.Listen(path, controlHandler{srv})
+	ctl, err := control.Listen(path, controlHandler{srv}, srv.log)
 	switch {
 	case err == nil:
 		srv.ctl = ctl

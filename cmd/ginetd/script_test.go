@@ -112,6 +112,7 @@ func TestScripts(t *testing.T) {
 			"buildpie":  cmdBuildPIE,
 			"clients":   cmdClients,
 			"fdload":    cmdFDLoad,
+			"asuser":    cmdAsUser,
 		},
 	})
 }

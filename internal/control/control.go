@@ -1,6 +1,7 @@
 // Package control owns ginetd's control socket: a unix stream socket
 // (mode 0600) on which `ginetd status`, `reload`, `stop` and `upgrade` send
-// one command line and read one JSON reply.
+// one command line and read one JSON reply. Only root and ginetd's own
+// user are served (docs/ginetd.8, -control).
 package control
 
 import (
@@ -8,10 +9,16 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/ginetd/ginetd/internal/supervisor"
 )
@@ -40,41 +47,170 @@ type Reply struct {
 type Server struct {
 	ln   net.Listener
 	path string
+	ino  fileID // of the socket at path, which Close removes only if still there
+	log  *slog.Logger
 }
 
-// Listen creates the control socket at path (a stale one is replaced) with
-// mode 0600 and serves h on it.
-func Listen(path string, h Handler) (*Server, error) {
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
-		c.Close()
-		return nil, fmt.Errorf("control socket %s: in use by another ginetd", path)
+type fileID struct{ dev, ino uint64 }
+
+func idOf(fi fs.FileInfo) fileID {
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return fileID{}
 	}
-	os.Remove(path)
-	ln, err := net.Listen("unix", path)
-	if err != nil {
+	return fileID{uint64(st.Dev), st.Ino}
+}
+
+// Listen creates the control socket at path with mode 0600 and serves h
+// on it; log gets what goes wrong with a client. A socket nobody listens
+// on (left by a killed ginetd) is replaced; a live one, or anything at
+// path that is not a socket, is left alone and is an error.
+func Listen(path string, h Handler, log *slog.Logger) (*Server, error) {
+	fi, err := os.Lstat(path)
+	switch {
+	case err == nil && fi.Mode().Type() != fs.ModeSocket:
+		return nil, fmt.Errorf("control socket %s: exists and is not a socket (left as it is)", path)
+	case err == nil:
+		c, err := net.DialTimeout("unix", path, time.Second)
+		if err == nil {
+			c.Close()
+			return nil, fmt.Errorf("control socket %s: in use by another ginetd", path)
+		}
+		if !errors.Is(err, syscall.ECONNREFUSED) {
+			return nil, fmt.Errorf("control socket %s: exists and is not a stale socket: %w", path, err)
+		}
+	case !errors.Is(err, fs.ErrNotExist):
 		return nil, fmt.Errorf("control socket: %w", err)
 	}
-	if err := os.Chmod(path, 0o600); err != nil {
-		ln.Close()
-		return nil, err
+	ln, err := listenPrivate(path)
+	if err != nil {
+		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	ln.(*net.UnixListener).SetUnlinkOnClose(true)
-	s := &Server{ln: ln, path: path}
+	s := &Server{ln: ln, path: path, log: log}
+	if fi, err := os.Lstat(path); err == nil {
+		s.ino = idOf(fi)
+	}
 	go s.serve(h)
 	return s, nil
 }
 
-// Close stops accepting and removes the socket.
-func (s *Server) Close() error { return s.ln.Close() }
+// listenPrivate binds a unix stream socket where nobody else can reach it,
+// in a fresh directory of mode 0700 beside path, makes it mode 0600 and
+// only then renames it to path (replacing a stale socket at once). The
+// umask is process-wide, and children started meanwhile would inherit a
+// changed one; this way the socket is never reachable with a wider mode,
+// whatever the umask.
+func listenPrivate(path string) (net.Listener, error) {
+	dir, err := os.MkdirTemp(filepath.Dir(path), ".ginetd-ctl")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	tmp := filepath.Join(dir, "s")
+	fd, err := unix.Socket(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socket", err)
+	}
+	f := os.NewFile(uintptr(fd), "control")
+	defer f.Close()
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: tmp}); err != nil {
+		return nil, os.NewSyscallError("bind", err)
+	}
+	if err := os.Chmod(tmp, 0o600); err != nil {
+		return nil, err
+	}
+	if err := unix.Listen(fd, 64); err != nil {
+		return nil, os.NewSyscallError("listen", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return nil, err
+	}
+	ln, err := net.FileListener(f) // a close-on-exec duplicate
+	if err != nil {
+		os.Remove(path)
+		return nil, err
+	}
+	return ln, nil
+}
 
+// Close stops accepting and removes the socket, unless something else
+// has taken its path meanwhile.
+func (s *Server) Close() error {
+	err := s.ln.Close()
+	if fi, lerr := os.Lstat(s.path); lerr == nil && fi.Mode().Type() == fs.ModeSocket && idOf(fi) == s.ino {
+		os.Remove(s.path)
+	}
+	return err
+}
+
+// maxAcceptDelay caps the back-off after a failed accept.
+const maxAcceptDelay = time.Second
+
+// serve accepts until Close. A failed accept (EMFILE: out of descriptors)
+// is retried after 5 ms, doubling up to 1 s, as net/http's Server.Serve
+// does, and logged once per streak; it never ends the loop.
 func (s *Server) serve(h Handler) {
+	var delay time.Duration
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			return
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			if delay == 0 {
+				delay = 5 * time.Millisecond
+				s.log.Error("control", "err", err, "retry", delay)
+			} else {
+				delay = min(2*delay, maxAcceptDelay)
+			}
+			time.Sleep(delay)
+			continue
 		}
-		go handle(c, h)
+		delay = 0
+		go s.handle(c, h)
 	}
+}
+
+// handle serves one client, if it runs as root or as ginetd's own user.
+func (s *Server) handle(c net.Conn, h Handler) {
+	cred, err := peerCred(c)
+	if err == nil && cred.Uid != 0 && int(cred.Uid) != os.Geteuid() {
+		err = fmt.Errorf("uid %d is neither root nor ginetd's", cred.Uid)
+	}
+	if err != nil {
+		s.log.Warn("control", "reason", "peer refused", "err", err, "pid", cred.Pid)
+		c.SetDeadline(time.Now().Add(time.Second))
+		var b [512]byte
+		c.Read(b[:]) // the command, unread; so that the client's write succeeds
+		json.NewEncoder(c).Encode(&Reply{Error: "permission denied"})
+		c.Close()
+		return
+	}
+	handle(c, h)
+}
+
+// peerCred returns the credentials of the process that connected c
+// (SO_PEERCRED).
+func peerCred(c net.Conn) (unix.Ucred, error) {
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		return unix.Ucred{}, errors.New("not a unix socket")
+	}
+	raw, err := uc.SyscallConn()
+	if err != nil {
+		return unix.Ucred{}, err
+	}
+	var cred *unix.Ucred
+	var cerr error
+	if err := raw.Control(func(fd uintptr) {
+		cred, cerr = unix.GetsockoptUcred(int(fd), unix.SOL_SOCKET, unix.SO_PEERCRED)
+	}); err != nil {
+		return unix.Ucred{}, err
+	}
+	if cerr != nil {
+		return unix.Ucred{}, os.NewSyscallError("getsockopt SO_PEERCRED", cerr)
+	}
+	return *cred, nil
 }
 
 func handle(c net.Conn, h Handler) {
@@ -109,6 +245,8 @@ func handle(c net.Conn, h Handler) {
 }
 
 // Request sends cmd to the control socket at path and returns the reply.
+// A reply is read even when the command could not be written: a server
+// that refuses the client answers without reading it.
 // A reply that reports failure is returned with an error holding its text.
 func Request(path, cmd string) (*Reply, error) {
 	c, err := net.DialTimeout("unix", path, 5*time.Second)
@@ -117,11 +255,12 @@ func Request(path, cmd string) (*Reply, error) {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Minute))
-	if _, err := fmt.Fprintf(c, "%s\n", cmd); err != nil {
-		return nil, err
-	}
+	_, werr := fmt.Fprintf(c, "%s\n", cmd)
 	var r Reply
 	if err := json.NewDecoder(c).Decode(&r); err != nil {
+		if werr != nil {
+			return nil, werr
+		}
 		return nil, fmt.Errorf("control socket: bad reply: %w", err)
 	}
 	if !r.OK {
