@@ -357,36 +357,40 @@ func TestPerSourceRateMemoryPerSource(t *testing.T) {
 }
 
 // TestPerSourceRateMemoryTotal: the table's memory is bounded whatever the
-// size asked for; the sources seen least recently make room.
+// size asked for; the sources seen least recently make room. Each source
+// is driven to its largest footprint: a full ring (max 4) or its buckets
+// (a limit above PerSourceExactMax).
 func TestPerSourceRateMemoryTotal(t *testing.T) {
-	now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
-	const max = 60
-	before := heapAfter()
-	r := NewPerSourceRate(max, time.Minute, 1<<20)
-	const sources = 100_000
-	addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
-	for i := range sources {
-		a := addr(i)
-		for range max {
-			r.Allow(a, now)
+	for _, max := range []int{4, 1_000_000} {
+		now := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+		before := heapAfter()
+		r := NewPerSourceRate(max, time.Minute, 1<<20)
+		want := RateTableBudget / entryBytes(max)
+		sources := want + want/4
+		addr := func(i int) netip.Addr { return netip.AddrFrom4([4]byte{10, byte(i >> 16), byte(i >> 8), byte(i)}) }
+		for i := range sources {
+			a := addr(i)
+			for range min(max, PerSourceExactMax) {
+				r.Allow(a, now)
+			}
+			now = now.Add(time.Microsecond)
 		}
-		now = now.Add(time.Microsecond)
+		used := int64(heapAfter()) - int64(before)
+		if r.Len() > want {
+			t.Fatalf("max %d: %d sources kept, want at most %d", max, r.Len(), want)
+		}
+		if used > RateTableBudget*5/4 {
+			t.Fatalf("max %d: the table takes %d bytes, budget %d", max, used, RateTableBudget)
+		}
+		if _, ok := r.m[addr(0)]; ok {
+			t.Fatalf("max %d: the oldest source was not evicted", max)
+		}
+		if _, ok := r.m[addr(sources-1)]; !ok {
+			t.Fatalf("max %d: the newest source is missing", max)
+		}
+		runtime.KeepAlive(r)
+		t.Logf("max %d: %d sources in %d bytes", max, r.Len(), used)
 	}
-	used := int64(heapAfter()) - int64(before)
-	if want := RateTableBudget / entryBytes(max); r.Len() > want {
-		t.Fatalf("%d sources kept, want at most %d", r.Len(), want)
-	}
-	if used > RateTableBudget*5/4 {
-		t.Fatalf("the table takes %d bytes, budget %d", used, RateTableBudget)
-	}
-	if _, ok := r.m[addr(0)]; ok {
-		t.Fatal("the oldest source was not evicted")
-	}
-	if _, ok := r.m[addr(sources-1)]; !ok {
-		t.Fatal("the newest source is missing")
-	}
-	runtime.KeepAlive(r)
-	t.Logf("%d sources in %d bytes", r.Len(), used)
 }
 
 // TestEntryBytes holds entryBytes' sizes to the real ones.
