@@ -93,3 +93,29 @@ func BenchmarkTextHandler(b *testing.B) {
 		})
 	}
 }
+
+// TestLogOneLine: a value from the network (a peer's certificate subject,
+// a handshake error naming it, a tcpmux service name) that holds line
+// breaks or control characters stays on its record's line in the text
+// and JSON logs: it cannot forge a second record.
+func TestLogOneLine(t *testing.T) {
+	for _, v := range []string{"x\nlevel=ERROR msg=forged", "x\r\nlevel=ERROR", "x\x1b[2K\rforged", "x\u2028y", "x\x85y"} {
+		for _, json := range []bool{false, true} {
+			var b bytes.Buffer
+			h := newTextHandler(&b, nil)
+			if json {
+				h = slog.NewJSONHandler(&b, nil)
+			}
+			r := slog.NewRecord(time.Now(), slog.LevelWarn, "reject", 0)
+			r.AddAttrs(slog.String("svc", v), slog.Any("err", errors.New("tls: "+v)))
+			if err := h.Handle(context.Background(), r); err != nil {
+				t.Fatal(err)
+			}
+			out := b.String()
+			if bytes.Count(b.Bytes(), []byte("\n")) != 1 || !bytes.HasSuffix(b.Bytes(), []byte("\n")) ||
+				bytes.ContainsAny(b.Bytes(), "\r\x1b") {
+				t.Errorf("json %v: %q logged as %q", json, v, out)
+			}
+		}
+	}
+}
