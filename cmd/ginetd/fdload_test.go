@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/tls"
 	"crypto/x509"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -34,7 +35,8 @@ import (
 //	tls=CAFILE,ADDR         TLS, the server checked against CAFILE
 //	tcpmux=NAME,ADDR        RFC 1078: NAME first
 //	load=ADDR               a connection, read 1 KiB, close (no probe)
-//	udp=ADDR                one datagram from a fresh socket, one reply
+//	udp=ADDR                a datagram from a fresh socket (resent every
+//	                        500 ms) until the reply
 func cmdFDLoad(ts *testscript.TestScript, neg bool, args []string) {
 	n, c := 100, 4
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
@@ -205,13 +207,19 @@ func fdClient(ts *testscript.TestScript, kind string, a []string, keep func(net.
 				return nil, err
 			}
 			keep(c)
-			c.SetDeadline(time.Now().Add(wait))
-			if _, err := c.Write([]byte("probe")); err != nil {
-				return nil, err
-			}
+			// Resend as a real client does: a datagram queued behind
+			// another sender's is dropped (docs/ginetd.8, CHILDREN).
 			buf := make([]byte, 65536)
-			k, err := c.Read(buf)
-			return buf[:k], err
+			for end := time.Now().Add(wait); time.Now().Before(end); {
+				if _, err := c.Write([]byte("probe")); err != nil {
+					return nil, err
+				}
+				c.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+				if k, err := c.Read(buf); err == nil {
+					return buf[:k], nil
+				}
+			}
+			return nil, errors.New("no answer")
 		}, "0,1,2"
 	}
 	ts.Fatalf("fdload: unknown kind %q", kind)

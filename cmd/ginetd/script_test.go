@@ -54,6 +54,7 @@ var services = map[string]func(){
 	"svc-once":     svcOnce,
 	"svc-gate":     svcGate,
 	"svc-probe":    svcProbe,
+	"svc-udp-all":  svcUDPAll,
 }
 
 func TestScripts(t *testing.T) {
@@ -113,6 +114,8 @@ func TestScripts(t *testing.T) {
 			"clients":   cmdClients,
 			"fdload":    cmdFDLoad,
 			"asuser":    cmdAsUser,
+			"dgmix":     cmdDgMix,
+			"dgreuse":   cmdDgReuse,
 		},
 	})
 }

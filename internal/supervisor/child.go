@@ -74,7 +74,18 @@ func (s *Supervisor) spawnWait(svc *service) {
 // dgramNowait starts one child per datagram, as udpsvd does: the child gets
 // the service socket connected to the sender, with the datagram still
 // queued on it, and the service continues on a fresh socket bound to the
-// same address.
+// same address (the kernel gives new datagrams to the socket bound last).
+//
+// Datagrams from other senders may have queued on the socket behind the
+// first before the fresh one was bound; the child must never read those.
+// So the old socket is sealed (it takes no more datagrams: a later one
+// from the same address and port, a new client on a reused port, cannot
+// reach this child) and its queue is checked: when it holds datagrams of
+// the sender only, the child gets it; otherwise each datagram on it is
+// read and judged here, a refused one logged as refused and the others
+// dropped (logged as drop, reason=mixed-queue), and no child starts.
+// Clients of a datagram service resend what is lost (docs/ginetd.8,
+// CHILDREN).
 func (s *Supervisor) dgramNowait(svc *service) {
 	now := time.Now()
 	_, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
@@ -103,14 +114,37 @@ func (s *Supervisor) dgramNowait(svc *service) {
 	s.setPolled(svc, false)
 	svc.sock = fresh
 	s.setPolled(svc, true)
+	defer old.Detach() // a unix path belongs to the fresh socket
+	if err := old.Seal(); err != nil || !listen.QueuedFrom(old.FD, peer, s.buf, acceptBatch) {
+		s.mixedQueue(svc, old, now)
+		return
+	}
 	if err := unix.Connect(old.FD, sa); err != nil {
 		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
-	} else {
-		old.SetNonblock(false)
-		svc.accepted++
-		s.spawn(svc, old.FD, peer, old.Addr, now)
+		return
 	}
-	old.Detach() // a unix path belongs to the fresh socket
+	old.SetNonblock(false)
+	svc.accepted++
+	s.spawn(svc, old.FD, peer, old.Addr, now)
+}
+
+// mixedQueue reads every datagram left on a datagram nowait service's old
+// socket whose queue holds more than its first sender's (already
+// admitted) datagrams: each other sender is judged, and what is not
+// refused is dropped, logged and counted.
+func (s *Supervisor) mixedQueue(svc *service, old *listen.Socket, now time.Time) {
+	for i := 0; ; i++ {
+		if _, err := listen.RecvFrom(old.FD, s.buf, unix.MSG_DONTWAIT, &s.from); err != nil {
+			return
+		}
+		src := s.from.AddrPort()
+		if i > 0 && !s.admitDatagram(svc, src, now) {
+			continue
+		}
+		svc.refused++
+		s.obs.Refused(svc.label(), "mixed-queue")
+		svc.logger(s).Warn("drop", "svc", svc.label(), "peer", addrString(src), "reason", "mixed-queue")
+	}
 }
 
 // spawn starts svc's program with fd as its fds 0, 1 and 2, registers the
