@@ -15,13 +15,15 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// fdload [-n N] [-c C] KIND=ARGS...: drive every target at once, N
-// clients each, C at a time per target, and check what each svc-probe
+// fdload [-n N] [-c C] [-hup PID] KIND=ARGS...: drive every target at
+// once, N clients each, C at a time per target (sending PID SIGHUP every
+// 100 ms meanwhile: reloads under load), and check what each svc-probe
 // child reports on its "fds" line: 0,1,2 and nothing else (0,1,2,3 for
 // KIND sd). Prints "probes=P leaks=L" and fails if a probe saw a foreign
 // descriptor, or if fewer than half of a target's clients got an answer.
@@ -38,7 +40,7 @@ import (
 //	udp=ADDR                a datagram from a fresh socket (resent every
 //	                        500 ms) until the reply
 func cmdFDLoad(ts *testscript.TestScript, neg bool, args []string) {
-	n, c := 100, 4
+	n, c, hup := 100, 4, 0
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
 		v, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -47,6 +49,8 @@ func cmdFDLoad(ts *testscript.TestScript, neg bool, args []string) {
 			n = v
 		case "-c":
 			c = v
+		case "-hup":
+			hup = v
 		default:
 			ts.Fatalf("fdload: unknown flag %s", args[0])
 		}
@@ -118,7 +122,33 @@ func cmdFDLoad(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}()
 	}
+	stop := make(chan struct{})
+	reloads := 0
+	var hwg sync.WaitGroup
+	if hup > 0 {
+		hwg.Add(1)
+		go func() {
+			defer hwg.Done()
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+					if syscall.Kill(hup, syscall.SIGHUP) == nil {
+						reloads++
+					}
+				}
+			}
+		}()
+	}
 	wg.Wait()
+	close(stop)
+	hwg.Wait()
+	if hup > 0 && reloads == 0 {
+		ts.Fatalf("fdload: no reload was asked for during the load")
+	}
 	fmt.Fprintf(ts.Stdout(), "probes=%d leaks=%d\n", probes.Load(), leaks.Load())
 	if len(report) > 0 {
 		if len(report) > 10 {

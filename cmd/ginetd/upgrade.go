@@ -207,7 +207,7 @@ func (srv *server) inherited() (map[string]*listen.Socket, error) {
 	}
 	out := make(map[string]*listen.Socket, len(files))
 	for _, f := range files {
-		fd, err := unix.FcntlInt(f.Fd(), unix.F_DUPFD_CLOEXEC, 0)
+		fd, err := listen.DupCloexec(int(f.Fd()))
 		f.Close()
 		if err != nil {
 			continue
