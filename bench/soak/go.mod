@@ -1,0 +1,3 @@
+module ginetd-bench/soak
+
+go 1.26
