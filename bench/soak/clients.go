@@ -395,13 +395,13 @@ func (s *soak) udpProbe(port int, prefix string) error {
 	if err != nil {
 		return err
 	}
-	want := prefix + "foreign=0 "
+	want := prefix + "foreign=0() "
 	if !bytes.HasPrefix(got, []byte(prefix+"foreign=")) {
 		return fail("mismatch", "%.60q", got)
 	}
 	if !bytes.HasPrefix(got, []byte(want)) {
 		s.t.foreign.Add(1)
-		s.t.example("foreign "+prefix, string(got[:min(len(got), 60)]))
+		s.t.example("foreign "+prefix, string(got[:min(len(got), 200)]))
 		return fail("foreign-fd", "%.60q", got)
 	}
 	return wantEcho(got[len(want):], in, nil)
@@ -544,9 +544,21 @@ func (s *soak) partialHeader(a string) []byte {
 
 // readOutcome reads until the server closes or the deadline: "closed"
 // (EOF), "reset", or "held" (the server kept the connection).
+// It gives up early when the run ends.
 func readOutcome(c net.Conn, d time.Duration) string {
-	c.SetReadDeadline(time.Now().Add(d))
-	_, err := io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+	until := time.Now().Add(d)
+	var err error
+	for {
+		next := time.Now().Add(500 * time.Millisecond)
+		if next.After(until) {
+			next = until
+		}
+		c.SetReadDeadline(next)
+		_, err = io.Copy(io.Discard, io.LimitReader(c, 1<<20))
+		if err == nil || classify(err) != "timeout" || time.Now().After(until) || ending.Load() {
+			break
+		}
+	}
 	switch {
 	case err == nil:
 		return "closed"
@@ -557,6 +569,10 @@ func readOutcome(c net.Conn, d time.Duration) string {
 	}
 	return "other"
 }
+
+// ending is set when the run ends: the clients that hold connections on
+// purpose let go.
+var ending atomic.Bool
 
 var badKinds = map[string]func(s *soak) string{
 	// connect and vanish
@@ -647,7 +663,7 @@ var badKinds = map[string]func(s *soak) string{
 		defer c.Close()
 		c.SetDeadline(time.Now().Add(30 * time.Second))
 		h := []byte(strings.Repeat("PROXY TCP4 192.0.2.1 127.0.0.1 1 2 ", 20))
-		for i := 0; i < len(h); i++ {
+		for i := 0; i < len(h) && !ending.Load(); i++ {
 			if _, err := c.Write(h[i : i+1]); err != nil {
 				return "cut-after-" + bucket(i)
 			}

@@ -37,6 +37,7 @@ type soak struct {
 	reloadErrs []string
 	upgrades   atomic.Int64
 	upErrs     []string
+	upTimes    []time.Duration // from the request to the new ginetd holding the pid file
 	errMu      sync.Mutex
 
 	transition atomic.Int32 // reloads or upgrades under way
@@ -62,7 +63,7 @@ func main() {
 	var (
 		bin        = flag.String("ginetd", "", "the ginetd binary (required)")
 		dir        = flag.String("dir", "", "scratch directory (default: a new one under $TMPDIR)")
-		short      = flag.Bool("short", false, "CI mode: 60 s, reloads every 150 ms, an upgrade every 20 s; count targets not checked")
+		short      = flag.Bool("short", false, "CI mode: 55 s, reloads every 150 ms, an upgrade every 15 s; count targets not checked")
 		duration   = flag.Duration("duration", 0, "run this long, then stop (count targets are then not checked)")
 		conns      = flag.Int64("conns", 1_000_000, "target: connections (full mode: run until reached)")
 		reloads    = flag.Int64("reloads", 1000, "target: reloads")
@@ -72,6 +73,7 @@ func main() {
 		sampleEv   = flag.Duration("sample-every", 30*time.Second, "time between samples")
 		maxRuntime = flag.Duration("max-runtime", 4*time.Hour, "hard stop")
 		scale      = flag.Int("scale", 1, "multiply the number of well-behaved workers")
+		verbose    = flag.Bool("v", false, "print ginetd's descriptors by kind with every sample")
 		known      = flag.String("known", "", "comma-separated client kinds and targets (descriptors, goroutines, zombies, rss, foreign, children) whose failures are known defects: reported as KNOWN, not failed")
 	)
 	flag.Parse()
@@ -79,7 +81,7 @@ func main() {
 		fatalf("-ginetd is required")
 	}
 	if *short {
-		*duration, *reloadEv, *upgradeEv, *sampleEv = 60*time.Second, 150*time.Millisecond, 20*time.Second, 5*time.Second
+		*duration, *reloadEv, *upgradeEv, *sampleEv = 55*time.Second, 150*time.Millisecond, 15*time.Second, 5*time.Second
 	}
 	s := &soak{t: newTally(), firstErr: make(chan error, 1), known: map[string]bool{}}
 	for _, k := range strings.Split(*known, ",") {
@@ -144,6 +146,7 @@ func main() {
 	}
 	tick := time.NewTicker(*sampleEv)
 	var rssRef int64
+	refDone := false
 	reason := "duration"
 	for {
 		now := time.Now()
@@ -172,22 +175,31 @@ func main() {
 			continue
 		}
 		sm := s.sampleNow("")
-		if rssRef == 0 && sm.conns >= 10000 {
-			rssRef = sm.rssKB
-			sm.note = "RSS reference"
+		// The RSS reference is the highest RSS sampled until 10,000
+		// connections were made (so GC noise is in it).
+		if !refDone {
+			rssRef = max(rssRef, sm.rssKB)
+			if sm.conns >= 10000 {
+				refDone = true
+				sm.note = "RSS reference"
+			}
 		}
 		s.samples = append(s.samples, sm)
 		printSample(sm)
+		if *verbose {
+			fmt.Printf("         fds: %s\n", fdKinds(sm.pid))
+		}
 	}
 	close(done)
 	life.Wait()
+	ending.Store(true)
 	cancel()
 	wg.Wait()
 	s.curPhase.Store("drain")
 
 	// Quiet: wait for the children to finish (wait services idle out
 	// after 2 s, lifetimes end within 2.5 s), then measure.
-	drainUntil := time.Now().Add(20 * time.Second)
+	drainUntil := time.Now().Add(15 * time.Second)
 	for time.Now().Before(drainUntil) {
 		if pid := s.pid(); pid > 0 && len(childrenOf(pid)) == 0 {
 			break
@@ -203,6 +215,9 @@ func main() {
 	leftover := soakProcesses()
 	s.scanLog()
 
+	if !refDone {
+		rssRef = 0
+	}
 	s.report(reason, idle0, end, rssRef, leftInside, leftover, *duration == 0 && !*short, *conns, *reloads, *upgrades, idle0FDs, endFDs)
 }
 
@@ -401,10 +416,14 @@ func (s *soak) upgrade() {
 		s.recordErr(&s.upErrs, "SIGUSR2 %d: %v", old, err)
 		return
 	}
-	deadline := time.Now().Add(30 * time.Second)
+	start := time.Now()
+	deadline := start.Add(30 * time.Second)
 	for {
 		if p := s.pid(); p != old && alive(p) && !alive(old) {
 			s.upgrades.Add(1)
+			s.errMu.Lock()
+			s.upTimes = append(s.upTimes, time.Since(start))
+			s.errMu.Unlock()
 			return
 		}
 		if time.Now().After(deadline) {
@@ -677,6 +696,11 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 	for _, e := range s.reloadErrs {
 		fmt.Printf("  reload problem: %s\n", e)
 	}
+	if len(s.upTimes) > 0 {
+		sort.Slice(s.upTimes, func(i, j int) bool { return s.upTimes[i] < s.upTimes[j] })
+		fmt.Printf("  upgrade took (request to the new pid file): min %v, median %v, max %v\n",
+			s.upTimes[0].Round(time.Millisecond), s.upTimes[len(s.upTimes)/2].Round(time.Millisecond), s.upTimes[len(s.upTimes)-1].Round(time.Millisecond))
+	}
 	for _, e := range s.upErrs {
 		fmt.Printf("  upgrade problem: %s\n", e)
 	}
@@ -738,7 +762,7 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 	}
 	checkAs("zombies", end.zombies == 0, "zombies: %d at the end (max %d in a sample)", end.zombies, maxZ)
 	if rssRef > 0 {
-		checkAs("rss", float64(maxRSS) <= 1.2*float64(rssRef), "RSS: max %d KiB after the reference, %d KiB after 10,000 connections (%.2fx)", maxRSS, rssRef, float64(maxRSS)/float64(rssRef))
+		checkAs("rss", float64(maxRSS) <= 1.2*float64(rssRef), "RSS: max %d KiB after the reference, %d KiB (highest until 10,000 connections) (%.2fx)", maxRSS, rssRef, float64(maxRSS)/float64(rssRef))
 	} else {
 		fmt.Printf("  ----  RSS: fewer than 10,000 connections by a sample; no reference\n")
 	}

@@ -129,7 +129,8 @@ func svcWaitTCP() {
 // svcWaitUDP (wait dgram): answers each datagram on descriptor 0 with
 // "wait " + its payload; exits after 2 s without one.
 func svcWaitUDP() {
-	fds := len(foreignFDs())
+	f := foreignFDs()
+	fds := fmt.Sprintf("%d(%s)", len(f), strings.Join(f, ","))
 	pc, err := net.FilePacketConn(os.NewFile(0, "dgram"))
 	if err != nil {
 		os.Exit(1)
@@ -141,7 +142,7 @@ func svcWaitUDP() {
 		if err != nil {
 			return
 		}
-		pc.WriteTo([]byte(fmt.Sprintf("wait foreign=%d %s", fds, buf[:n])), addr)
+		pc.WriteTo([]byte(fmt.Sprintf("wait foreign=%s %s", fds, buf[:n])), addr)
 	}
 }
 
@@ -153,7 +154,8 @@ func svcDgram() {
 	if err != nil || n < 0 {
 		os.Exit(1)
 	}
-	syscall.Write(1, []byte(fmt.Sprintf("dgram foreign=%d %s", len(foreignFDs()), buf[:n])))
+	f := foreignFDs()
+	syscall.Write(1, []byte(fmt.Sprintf("dgram foreign=%d(%s) %s", len(f), strings.Join(f, ","), buf[:n])))
 }
 
 // runService runs the service program argv[0] names, if any.
