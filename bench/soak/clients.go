@@ -30,6 +30,9 @@ type tally struct {
 	bad   atomic.Int64                // well-behaved, failed
 	// knownBad counts the failures of kinds marked as known defects.
 	knownBad atomic.Int64
+	// upgradeCut counts well-behaved failures of attempts that overlapped
+	// an upgrade.
+	upgradeCut atomic.Int64
 	// refusedInTransition counts well-behaved refusals while a reload or
 	// an upgrade was under way (or within a second of one).
 	refusedInTransition atomic.Int64
@@ -482,6 +485,7 @@ func (s *soak) runGood(ctx context.Context, kind string, f func() error) {
 	for ctx.Err() == nil {
 		time.Sleep(pace[kind])
 		s.t.conns.Add(1)
+		seq := s.upgradeSeq.Load()
 		err := f()
 		if err == nil {
 			s.t.good.Add(1)
@@ -493,6 +497,13 @@ func (s *soak) runGood(ctx context.Context, kind string, f func() error) {
 			return // cut short by the end of the run
 		}
 		s.t.example(kind+" "+cause, fmt.Sprintf("%s (%s)", err, s.phase()))
+		if seq != s.upgradeSeq.Load() || seq%2 == 1 {
+			// The attempt overlapped an upgrade: counted on its own
+			// (the "upgrade-cut" target), by kind.
+			s.t.upgradeCut.Add(1)
+			s.t.add(kind, "UPGRADE-CUT "+cause)
+			continue
+		}
 		if s.known[kind] {
 			s.t.knownBad.Add(1)
 			s.t.add(kind, "KNOWN "+cause)

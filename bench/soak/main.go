@@ -36,6 +36,7 @@ type soak struct {
 	rejected   atomic.Int64 // broken configs refused, as they must be
 	reloadErrs []string
 	upgrades   atomic.Int64
+	upgradeSeq atomic.Int64 // odd while an upgrade is under way
 	upErrs     []string
 	upTimes    []time.Duration // from the request to the new ginetd holding the pid file
 	errMu      sync.Mutex
@@ -402,6 +403,8 @@ func (s *soak) reload() {
 func (s *soak) upgrade() {
 	s.begin("upgrade")
 	defer s.end()
+	s.upgradeSeq.Add(1)
+	defer s.upgradeSeq.Add(1)
 	old := s.pid()
 	if old <= 0 {
 		s.recordErr(&s.upErrs, "upgrade: no pid in the pid file")
@@ -739,6 +742,7 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 		check(s.upgrades.Load() > 0 && len(s.upErrs) == 0, "upgrades handed over: %d (%d problems)", s.upgrades.Load(), len(s.upErrs))
 	}
 	check(s.t.bad.Load() == 0, "failed well-behaved connections: %d", s.t.bad.Load())
+	checkAs("upgrade-cut", s.t.upgradeCut.Load() == 0, "well-behaved connections failed across an upgrade: %d", s.t.upgradeCut.Load())
 	if n := s.t.knownBad.Load(); n > 0 {
 		checkAs("kinds", false, "failed well-behaved connections of kinds with known defects (%s): %d", strings.Join(s.knownKinds(), ","), n)
 	}
