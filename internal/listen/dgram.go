@@ -24,10 +24,13 @@ func (s *Socket) Seal() error {
 }
 
 // QueuedFrom reports whether every datagram queued on the datagram
-// socket fd, at most limit of them, came from sender. It reads nothing:
-// it peeks at each in turn (SO_PEEK_OFF) with buf, which must hold the
-// largest datagram (64 KiB), and leaves the socket's peek offset off.
-// An error, or more than limit datagrams, is a "no".
+// socket fd, at most limit of them, came from sender, whose datagram the
+// caller has seen first in the queue. It reads nothing: it peeks at each
+// in turn (SO_PEEK_OFF) with buf, which must hold the largest datagram
+// (64 KiB), and leaves the socket's peek offset off. An error, or more
+// than limit datagrams, is a "no". (The kernel's walk passes over an
+// empty datagram that was peeked at before: only the first can have been,
+// and it is sender's.)
 func QueuedFrom(fd int, sender netip.AddrPort, buf []byte, limit int) bool {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PEEK_OFF, 0); err != nil {
 		return false
@@ -36,7 +39,7 @@ func QueuedFrom(fd int, sender netip.AddrPort, buf []byte, limit int) bool {
 	var from RawAddr
 	for i := 0; i <= limit; i++ {
 		if _, err := RecvFrom(fd, buf, unix.MSG_PEEK|unix.MSG_DONTWAIT, &from); err != nil {
-			return err == unix.EAGAIN && i > 0
+			return err == unix.EAGAIN
 		}
 		if from.AddrPort() != sender {
 			return false

@@ -11,6 +11,12 @@
 // system calls per connection (see PERF-NOTES.md) and make the shared file
 // description non-blocking.
 //
+// It also holds the descriptor mechanisms around them: the one
+// close-on-exec dup (DupCloexec) and the hand-over of a net.Conn's socket
+// to a child (TakeConn), and, for datagram nowait services, sealing a
+// socket against further datagrams (Seal) and checking whose datagrams
+// are queued on it (QueuedFrom).
+//
 // The package decides nothing: it neither knows configuration syntax nor
 // applies policy.
 package listen
