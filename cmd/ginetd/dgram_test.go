@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"regexp"
 	"strconv"
 	"strings"
 	"syscall"
@@ -70,10 +71,11 @@ func cmdDgMix(ts *testscript.TestScript, neg bool, args []string) {
 	fmt.Fprintf(ts.Stdout(), "rounds=%d\n", rounds)
 }
 
-// dgreuse ADDR: a client sends "one" and goes away while its child still
-// runs (svc-udp-all with a linger); a new client on the same address and
-// port sends "two" (resending until answered). No child may read both:
-// "two" must be answered by a child of its own.
+// dgreuse ADDR LOG SVC: a client sends "one" and goes away once LOG shows
+// SVC's child for it started, while that child still runs (svc-udp-all
+// with a linger); a new client on the same address and port sends "two"
+// (resending until answered). No child may read both: "two" must be
+// answered by a child of its own.
 func cmdDgReuse(ts *testscript.TestScript, neg bool, args []string) {
 	raddr, err := net.ResolveUDPAddr("udp", args[0])
 	ts.Check(err)
@@ -81,6 +83,8 @@ func cmdDgReuse(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	local := c1.LocalAddr().(*net.UDPAddr)
 	c1.Write([]byte("one"))
+	accepted := regexp.MustCompile(`msg=accept svc=` + regexp.QuoteMeta(args[2]) + ` peer=` + regexp.QuoteMeta(local.String()) + ` `)
+	waitFor(ts, ts.MkAbs(args[1]), accepted, 10*time.Second)
 	c1.Close()
 	c2, err := net.DialUDP("udp", local, raddr)
 	ts.Check(err)

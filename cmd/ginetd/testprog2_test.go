@@ -206,12 +206,17 @@ func cmdClockWindow(ts *testscript.TestScript, neg bool, args []string) {
 
 var bgDials sync.Map // WORK+name → chan string
 
-// bgdial NAME NETWORK ADDR [INPUT]: dial in the background: send INPUT
+// bgdial [-src IP] NAME NETWORK ADDR [INPUT]: dial (from IP) in the background: send INPUT
 // (\n escapes), half-close, and read to EOF (20 s). bgwait NAME waits for
 // it and prints what came, then "elapsed Ns".
 func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
+	d := net.Dialer{Timeout: 10 * time.Second}
+	if len(args) > 1 && args[0] == "-src" {
+		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+		args = args[2:]
+	}
 	if len(args) < 3 {
-		ts.Fatalf("usage: bgdial NAME NETWORK ADDR [INPUT]")
+		ts.Fatalf("usage: bgdial [-src IP] NAME NETWORK ADDR [INPUT]")
 	}
 	ch := make(chan string, 1)
 	bgDials.Store(ts.Getenv("WORK")+args[0], ch)
@@ -220,7 +225,7 @@ func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 	go func() {
 		start := time.Now()
 		var out strings.Builder
-		c, err := net.DialTimeout(network, addr, 10*time.Second)
+		c, err := d.Dial(network, addr)
 		if err != nil {
 			fmt.Fprintf(&out, "error %v\n", err)
 		} else {
