@@ -28,22 +28,27 @@ func fdReserveFor(limit int) int {
 // fdHeld is the loop's own bound on the descriptors held for clients and
 // service sockets: each watched descriptor (service sockets, pidfds,
 // inline connections), one per running instance (a goroutine built-in's
-// or redirect's connection; a child's pidfd counts twice), and those
+// or redirect's connection; a child's pidfd counts twice), and what
 // goroutines hold beyond that (s.goFDs).
 func (s *Supervisor) fdHeld() int {
 	return len(s.watches) + s.running + int(s.goFDs.Load())
 }
 
 // fdsLow reports whether accepting one more client could leave fewer
-// than the reserve free. Far from the limit it trusts fdHeld plus the
-// largest number of other descriptors seen; near it, it counts the
-// open descriptors.
-func (s *Supervisor) fdsLow() bool {
+// than the reserve free.
+func (s *Supervisor) fdsLow() bool { return s.fdsShort(0) }
+
+// fdsShort reports whether fewer than the reserve plus slack
+// descriptors are free, and something held for clients could free some.
+// Far from the limit (two reserves away) it trusts fdHeld plus the
+// largest number of other descriptors seen, once it has seen them;
+// nearer, it counts the open descriptors.
+func (s *Supervisor) fdsShort(slack int) bool {
 	if s.fdLimit <= 0 || s.running == 0 && s.goFDs.Load() == 0 {
 		return false
 	}
 	held := s.fdHeld()
-	if s.fdBase+held+fdReserveFor(s.fdLimit) < s.fdLimit {
+	if s.fdBase >= 0 && s.fdBase+held+2*fdReserveFor(s.fdLimit)+slack < s.fdLimit {
 		return false
 	}
 	n, ok := s.countFDs()
@@ -51,7 +56,7 @@ func (s *Supervisor) fdsLow() bool {
 		return true
 	}
 	s.fdBase = max(s.fdBase, n-held)
-	return n+fdReserveFor(s.fdLimit) >= s.fdLimit
+	return n+fdReserveFor(s.fdLimit)+slack >= s.fdLimit
 }
 
 // countFDs counts the process's open descriptors in /proc/self/fd, and
@@ -122,9 +127,12 @@ func (s *Supervisor) fdTimer() {
 }
 
 // fdResume resumes the services paused by fdPause once descriptors are
-// free again. It is called whenever something that held descriptors ends.
+// free again: half a reserve more than the pause needed, so that a
+// control or -metrics connection closing does not make ginetd accept one
+// client and pause again at once. It is called whenever something that
+// held descriptors ends.
 func (s *Supervisor) fdResume() {
-	if !s.fdLow || s.fdsLow() {
+	if !s.fdLow || s.fdsShort(fdReserveFor(s.fdLimit)/2) {
 		return
 	}
 	s.fdLow = false

@@ -64,7 +64,7 @@ type Supervisor struct {
 	handingOver bool // stopping for a binary upgrade (Handover)
 	fdLimit     int  // RLIMIT_NOFILE
 	fdLow       bool // services are paused by the descriptor budget
-	fdBase      int  // most descriptors seen open beyond fdHeld (see fdsLow)
+	fdBase      int  // most descriptors seen open beyond fdHeld, -1 before the first count (see fdsLow)
 	fdTimerSet  bool // fdTimer is pending
 
 	// goFDs counts the descriptors goroutines hold beyond one per running
@@ -101,6 +101,7 @@ func New(opts Options) (*Supervisor, error) {
 	unix.Getrlimit(unix.RLIMIT_NOFILE, &rl)
 	return &Supervisor{
 		fdLimit:  int(min(rl.Cur, 1<<30)),
+		fdBase:   -1,
 		opts:     opts,
 		log:      opts.Log,
 		obs:      opts.Observer,
