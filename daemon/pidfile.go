@@ -42,6 +42,22 @@ func OpenPIDFile(path string) (*PIDFile, error) {
 	return p, nil
 }
 
+// ReplacePIDFile writes this process's pid to path and locks it, like
+// OpenPIDFile, but without checking whether another process holds the
+// file: it is for the new process of a binary upgrade, which takes the
+// file over from its live predecessor. The rename is atomic, so a reader
+// finds the old pid or the new one, never no file; from the rename on,
+// the lock that makes a second instance refuse to start is this
+// process's (the predecessor's lock stays on the inode the rename
+// unlinked).
+func ReplacePIDFile(path string) (*PIDFile, error) {
+	p := &PIDFile{path: path}
+	if err := p.replace(os.Getpid(), false); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
 // Path returns the file's path.
 func (p *PIDFile) Path() string { return p.path }
 
@@ -59,20 +75,44 @@ func (p *PIDFile) Update(pid int) error {
 }
 
 // Remove removes the file and releases the lock. It is the daemon's last
-// act before a clean exit; later calls do nothing.
+// act before a clean exit; later calls do nothing. A file at the path that
+// is not this PIDFile's any more (a binary upgrade's new process renamed
+// its own over it) is left alone.
 func (p *PIDFile) Remove() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.f == nil {
 		return nil
 	}
-	err := os.Remove(p.path)
-	p.f.Close()
-	p.f = nil
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	defer func() {
+		p.f.Close()
+		p.f = nil
+	}()
+	unlock, err := lockDir(filepath.Dir(p.path))
+	if err != nil {
+		return fmt.Errorf("pidfile %s: remove: %w", p.path, err)
+	}
+	defer unlock()
+	var mine, there unix.Stat_t
+	if unix.Fstat(int(p.f.Fd()), &mine) != nil || unix.Stat(p.path, &there) != nil ||
+		mine.Dev != there.Dev || mine.Ino != there.Ino {
+		return nil // gone, or another process's now
+	}
+	if err := os.Remove(p.path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("pidfile %s: remove: %w", p.path, err)
 	}
 	return nil
+}
+
+// Release releases the lock without touching the file: for the old
+// process of a binary upgrade, whose successor has the file now.
+func (p *PIDFile) Release() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.f != nil {
+		p.f.Close()
+		p.f = nil
+	}
 }
 
 // replace writes pid to a locked temporary file and renames it over the

@@ -113,3 +113,38 @@ func TestPIDFileOtherProcess(t *testing.T) {
 	}
 	pf.Remove()
 }
+
+// TestPIDFileReplace is a binary upgrade's hand-over of the pid file: the
+// new holder renames its file over the old holder's, a third instance is
+// still refused, and the old holder neither removes nor unlocks the file
+// that is not its own any more.
+func TestPIDFileReplace(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.pid")
+	old, err := OpenPIDFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old.Update(4242) // as if held by another process
+	succ, err := ReplacePIDFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readPID(t, path), fmt.Sprintf("%d\n", os.Getpid()); got != want {
+		t.Errorf("after ReplacePIDFile, pid file = %q, want %q", got, want)
+	}
+	if err := old.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := readPID(t, path), fmt.Sprintf("%d\n", os.Getpid()); got != want {
+		t.Errorf("the old holder's Remove left %q, want %q", got, want)
+	}
+	if _, err := OpenPIDFile(path); err == nil || !strings.Contains(err.Error(), "already running") {
+		t.Errorf("OpenPIDFile with the successor holding the file: %v, want already running", err)
+	}
+	if err := succ.Remove(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(path); !os.IsNotExist(err) {
+		t.Errorf("after the successor's Remove: %v", err)
+	}
+}

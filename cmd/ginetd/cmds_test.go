@@ -213,10 +213,23 @@ func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// unixgram PATH FILE: listen on a unix datagram socket at PATH until the
-// script ends, appending each datagram and a newline to FILE (a fake
-// syslog daemon or NOTIFY_SOCKET).
+// unixgram [-creds] PATH FILE: listen on a unix datagram socket at PATH
+// until the script ends, appending each datagram and a newline to FILE (a
+// fake syslog daemon or NOTIFY_SOCKET). With -creds each datagram is
+// preceded by "pid=SENDER " (SCM_CREDENTIALS), as systemd tells senders
+// apart.
 func cmdUnixgram(ts *testscript.TestScript, neg bool, args []string) {
+	creds := len(args) > 0 && args[0] == "-creds"
+	if creds {
+		args = args[1:]
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: unixgram [-creds] PATH FILE")
+	}
+	if creds {
+		cmdUnixgramCreds(ts, args[0], ts.MkAbs(args[1]))
+		return
+	}
 	c, err := net.ListenPacket("unixgram", args[0])
 	ts.Check(err)
 	out, err := os.OpenFile(ts.MkAbs(args[1]), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)

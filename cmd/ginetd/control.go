@@ -40,17 +40,26 @@ func controlCmd(f *flags, cmd string) int {
 
 var controlRequest = control.Request
 
-// controlHandler lets the control socket drive a running server.
+// controlHandler lets the control socket drive a running server: status
+// straight from the supervisor; reload, upgrade and stop as requests to
+// the server's loop, which owns them.
 type controlHandler struct{ srv *server }
 
 func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) { return h.srv.sup.Status() }
-func (h controlHandler) Reload() error                               { return h.srv.reload() }
+func (h controlHandler) Reload() error                               { return h.srv.request("reload", true) }
 func (h controlHandler) Stop() error                                 { return nil }
-func (h controlHandler) Upgrade() error                              { return h.srv.prepareUpgrade() }
+
+// Upgrade waits until the new ginetd is ready; the loop hands over once
+// Finish says the reply is out.
+func (h controlHandler) Upgrade() error { return h.srv.request("upgrade", true) }
+
 func (h controlHandler) Finish(cmd string) {
 	if cmd == "upgrade" {
-		h.srv.handover()
+		select { // only the one upgrade that succeeded gets here
+		case h.srv.upgradeSent <- struct{}{}:
+		default:
+		}
 	} else {
-		h.srv.sup.Stop()
+		h.srv.request("stop", false)
 	}
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -37,6 +39,30 @@ type server struct {
 	// serveMetrics opens the -metrics port; set while an upgrade waits
 	// for the old ginetd to let go of it.
 	serveMetrics func() (io.Closer, error)
+
+	// The loop owns reloads and upgrades; others ask it on reqs.
+	reqs      chan request
+	upgrading *request           // the upgrade in progress, if any
+	upgraded  chan upgradeResult // its outcome
+	succ      *successor         // the new ginetd this one hands over to
+	// upgradeSent: the control client of the successful upgrade has its
+	// reply (controlHandler.Finish).
+	upgradeSent chan struct{}
+}
+
+// request asks the loop to reload, upgrade or stop.
+type request struct {
+	cmd   string     // "reload", "upgrade" or "stop"
+	reply chan error // buffered; nil for a signal's request
+	// control: the request comes from a control client. Its upgrade
+	// hands over only once the reply has been written to the client
+	// (upgradeSent).
+	control bool
+}
+
+type upgradeResult struct {
+	succ *successor
+	err  error
 }
 
 // serve runs the super-server until SIGTERM/SIGINT or a stop request.
@@ -60,7 +86,8 @@ func serve(f *flags) int {
 			return exitSystem
 		}
 	}
-	srv := &server{flags: f, paths: f.configs(), daemonized: daemonized, up: up}
+	srv := &server{flags: f, paths: f.configs(), daemonized: daemonized, up: up,
+		reqs: make(chan request), upgraded: make(chan upgradeResult, 1), upgradeSent: make(chan struct{}, 1)}
 	// Signals are caught before anything is ready, so that a SIGTERM sent
 	// the moment ginetd says "ready" still stops it cleanly. SIGPIPE is
 	// caught (not ignored) so that a closed stderr or log reader cannot
@@ -105,7 +132,10 @@ func (srv *server) start() (int, error) {
 	}
 	srv.log, srv.reopen = logs.log, logs.reopen
 	if srv.up == nil {
-		if err := srv.claim(); err != nil {
+		if err := srv.claimPIDFile(); err != nil {
+			return exitSystem, err
+		}
+		if err := srv.claimControl(); err != nil {
 			return exitSystem, err
 		}
 	}
@@ -146,8 +176,12 @@ func (srv *server) start() (int, error) {
 	} else {
 		srv.serveMetrics = serveMetrics // once the old ginetd has gone
 	}
+	var held map[string][]supervisor.HeldChild
+	if srv.up != nil {
+		held = srv.up.held
+	}
 	srv.sup, err = supervisor.New(supervisor.Options{Log: logs.loop, Flush: logs.flush, DefaultRate: rate,
-		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Observer: obs,
+		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Held: held, Observer: obs,
 		SyslogPath: f.syslogPath})
 	if err != nil {
 		return exitSystem, err
@@ -161,25 +195,38 @@ func (srv *server) start() (int, error) {
 		srv.log.Warn("inherited-unused", "key", key, "fd", s.FD)
 		s.Close()
 	}
+	for _, hs := range held {
+		for _, h := range hs {
+			syscall.Close(h.PidFD)
+		}
+	}
 	if srv.daemonized && len(d.Unbound) > 0 {
 		// The command that started the daemon reports the failure; in
 		// the foreground (-f, under a supervisor) ginetd keeps retrying.
 		srv.sup.Stop()
 		return exitSystem, fmt.Errorf("cannot bind: %s", strings.Join(d.Unbound, "; "))
 	}
+	if srv.up != nil {
+		// The pid file names this process from now on: it is ready and
+		// its loop will act on a signal (one sent meanwhile waits).
+		if err := srv.claimPIDFile(); err != nil {
+			srv.sup.Stop()
+			return exitSystem, err
+		}
+	}
 	srv.log.Info("ready", "services", len(cfg.Services), "pid", os.Getpid())
 	dropStartupPages()
 	if srv.up != nil {
 		srv.up.report(nil)
-		go srv.up.takeOver(srv)
 	} else {
 		daemon.Ready()
 	}
 	return exitOK, nil
 }
 
-// claim takes the pid file and the control socket.
-func (srv *server) claim() error {
+// claimPIDFile takes the pid file: a new one, or, in the new ginetd of an
+// upgrade, the old ginetd's, renamed over while it still runs.
+func (srv *server) claimPIDFile() error {
 	f := srv.flags
 	switch {
 	case srv.daemonized && srv.up == nil:
@@ -189,12 +236,22 @@ func (srv *server) claim() error {
 		if path == "" {
 			path = "/run/ginetd.pid"
 		}
-		pf, err := daemon.OpenPIDFile(path)
+		open := daemon.OpenPIDFile
+		if srv.up != nil {
+			open = daemon.ReplacePIDFile
+		}
+		pf, err := open(path)
 		if err != nil {
 			return err
 		}
 		srv.pidfile = pf
 	}
+	return nil
+}
+
+// claimControl takes the control socket.
+func (srv *server) claimControl() error {
+	f := srv.flags
 	path := f.controlPath()
 	if path == "" {
 		return nil
@@ -213,6 +270,7 @@ func (srv *server) claim() error {
 }
 
 // release gives up the pid file, the control socket and the metrics port.
+// The pid file is removed unless a new ginetd has taken it over.
 func (srv *server) release() {
 	if srv.metrics != nil {
 		srv.metrics.Close()
@@ -223,35 +281,173 @@ func (srv *server) release() {
 		srv.ctl = nil
 	}
 	if srv.pidfile != nil {
-		srv.pidfile.Remove()
+		if srv.succ != nil {
+			srv.pidfile.Release()
+		} else {
+			srv.pidfile.Remove()
+		}
 		srv.pidfile = nil
 	}
 }
 
-// loop serves signals until ginetd stops.
+// loop serves signals and requests until ginetd stops. It is the one
+// owner of reloads and upgrades: they run one at a time, in the order
+// they come, and none while an upgrade is in progress.
 func (srv *server) loop() int {
 	stopNotify := srv.notifyLoop()
 	defer stopNotify()
+	var oldGone <-chan struct{}
+	if srv.up != nil {
+		oldGone = srv.up.oldGone()
+	}
 	for {
 		select {
 		case sig := <-srv.sigs:
 			switch sig {
 			case syscall.SIGHUP:
-				srv.reload()
+				srv.handle(request{cmd: "reload"})
 			case syscall.SIGTERM, syscall.SIGINT:
 				srv.log.Info("signal", "sig", sig.String())
-				daemon.Stopping()
-				srv.sup.Stop()
-				return exitOK
+				return srv.stop()
 			case syscall.SIGUSR1:
 				srv.dumpState()
 			case syscall.SIGUSR2:
-				go srv.upgrade()
+				srv.handle(request{cmd: "upgrade"})
 			}
+		case req := <-srv.reqs:
+			if req.cmd == "stop" {
+				reply(req, nil)
+				return srv.stop()
+			}
+			srv.handle(req)
+		case res := <-srv.upgraded:
+			if srv.finishUpgrade(res) {
+				return exitOK
+			}
+		case <-oldGone:
+			oldGone = nil
+			srv.takeOver()
 		case <-srv.sup.Done():
 			daemon.Stopping()
 			return exitOK
 		}
+	}
+}
+
+// stop ends the loop for good: sockets closed, children left running.
+func (srv *server) stop() int {
+	if srv.upgrading != nil {
+		// The new ginetd, ready or not, must not outlive this stop.
+		res := <-srv.upgraded
+		if res.succ != nil {
+			res.succ.conn.Close()
+			killNew(res.succ.pidfd)
+			if srv.pidfile != nil {
+				srv.pidfile.Update(os.Getpid()) // it may have taken the file: take it back, to remove it
+			}
+		}
+		reply(*srv.upgrading, errors.New("ginetd is stopping"))
+		srv.upgrading = nil
+	}
+	daemon.Stopping()
+	srv.sup.Stop()
+	return exitOK
+}
+
+// handle carries out a reload, or starts an upgrade, on the loop.
+func (srv *server) handle(req request) {
+	switch req.cmd {
+	case "reload":
+		if srv.upgrading != nil {
+			srv.log.Error("reload-failed", "err", errUpgrading)
+			reply(req, errUpgrading)
+			return
+		}
+		reply(req, srv.reload())
+	case "upgrade":
+		var err error
+		switch {
+		case srv.upgrading != nil:
+			err = errUpgrading
+		case srv.up != nil:
+			err = errors.New("the previous ginetd has not exited yet")
+		}
+		if err != nil {
+			srv.log.Error("upgrade-failed", "err", err)
+			reply(req, err)
+			return
+		}
+		h, err := srv.sup.PrepareHandover()
+		if err != nil {
+			srv.log.Error("upgrade-failed", "err", err)
+			reply(req, err)
+			return
+		}
+		srv.upgrading = &req
+		go func() {
+			succ, err := srv.startNew(h)
+			srv.upgraded <- upgradeResult{succ, err}
+		}()
+	}
+}
+
+// finishUpgrade acts on the outcome of the upgrade in progress: it hands
+// over to the new ginetd and reports true, or lets this one serve on.
+func (srv *server) finishUpgrade(res upgradeResult) bool {
+	req := *srv.upgrading
+	srv.upgrading = nil
+	if res.err != nil {
+		srv.sup.CancelHandover()
+		if srv.pidfile != nil {
+			// The new ginetd may have renamed its pid file over ours.
+			if err := srv.pidfile.Update(os.Getpid()); err != nil {
+				srv.log.Error("pidfile", "err", err)
+			}
+		}
+		srv.log.Error("upgrade-failed", "err", res.err)
+		reply(req, res.err)
+		return false
+	}
+	srv.log.Info("upgrade", "status", "new ginetd ready; handing over")
+	reply(req, nil)
+	if req.control {
+		// Let the control client read its reply before this process
+		// stops serving it.
+		select {
+		case <-srv.upgradeSent:
+		case <-time.After(5 * time.Second):
+		}
+	}
+	srv.succ = res.succ
+	srv.sup.Handover()
+	// Not STOPPING=1: the service goes on, in the new process. systemd
+	// takes this (the main process's) word for the new main pid; the new
+	// one confirms with MAINPID= and READY=1 once this one has exited.
+	daemon.Notify("MAINPID="+strconv.Itoa(res.succ.pid), "STATUS=upgraded: serving as pid "+strconv.Itoa(res.succ.pid))
+	srv.release()
+	return true
+}
+
+// reply answers req, if anyone waits for the answer.
+func reply(req request, err error) {
+	if req.reply != nil {
+		req.reply <- err
+	}
+}
+
+// request sends a request to the loop and waits for the answer.
+func (srv *server) request(cmd string, control bool) error {
+	req := request{cmd: cmd, reply: make(chan error, 1), control: control}
+	select {
+	case srv.reqs <- req:
+	case <-srv.sup.Done():
+		return supervisor.ErrStopped
+	}
+	select {
+	case err := <-req.reply:
+		return err
+	case <-srv.sup.Done():
+		return supervisor.ErrStopped
 	}
 }
 

@@ -39,22 +39,24 @@ func TestMain(m *testing.M) {
 		"mkstale":            mkstale,
 		"hammerbg":           hammerbg,
 		"jsonlog":            jsonlog,
+		"pidpoll":            pidpoll,
 	})
 }
 
 var services = map[string]func(){
-	"svc-env":      svcEnv,
-	"svc-wait-udp": svcWaitUDP,
-	"svc-wait-tcp": svcWaitTCP,
-	"svc-sleep":    svcSleep,
-	"svc-echo":     svcEcho,
-	"svc-fork":     svcFork,
-	"svc-sdact":    svcSdact,
-	"svc-proc":     svcProc,
-	"svc-once":     svcOnce,
-	"svc-gate":     svcGate,
-	"svc-probe":    svcProbe,
-	"svc-udp-all":  svcUDPAll,
+	"svc-env":       svcEnv,
+	"svc-wait-udp":  svcWaitUDP,
+	"svc-wait-tcp":  svcWaitTCP,
+	"svc-sleep":     svcSleep,
+	"svc-echo":      svcEcho,
+	"svc-fork":      svcFork,
+	"svc-sdact":     svcSdact,
+	"svc-proc":      svcProc,
+	"svc-once":      svcOnce,
+	"svc-gate":      svcGate,
+	"svc-probe":     svcProbe,
+	"svc-udp-all":   svcUDPAll,
+	"svc-wait-hold": svcWaitHold,
 }
 
 func TestScripts(t *testing.T) {

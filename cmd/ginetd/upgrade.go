@@ -4,11 +4,11 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -16,21 +16,33 @@ import (
 
 	"github.com/ginetd/ginetd/daemon"
 	"github.com/ginetd/ginetd/internal/listen"
+	"github.com/ginetd/ginetd/internal/supervisor"
 )
 
 // A binary upgrade (SIGUSR2, `ginetd upgrade`) starts the binary now on
 // disk with the same arguments and every service socket inherited: fd 3 is
-// a readiness pipe, fds 4... the sockets, named in order by
-// GINETD_UPGRADE_KEYS. The new ginetd validates its configuration, takes
-// the sockets whose keys its services have, and writes "ok" (or the error)
-// on the pipe. Only then does the old one stop accepting and exit, leaving
-// its children running; if the new one fails, the old one keeps serving and
-// logs why. The new ginetd takes the pid file and the control socket once
-// the old one has exited.
+// one end of a socket pair with the old ginetd, fds 4... the sockets, named
+// in order by GINETD_UPGRADE_KEYS, then the pidfds of the children still
+// serving a wait service's socket, named "KEY<tab>PID" by
+// GINETD_UPGRADE_HELD (see supervisor.Handoff). Before it starts the new
+// one, the old ginetd stops starting children on wait services.
+//
+// The new ginetd validates its configuration, takes the sockets whose keys
+// its services have, renames its pid file over the old one, and writes
+// "ok" (or the error) on fd 3. Only then does the old one stop accepting,
+// tell systemd the new main pid, and exit, leaving its children running;
+// if the new one fails, the old one kills it (through its pidfd), keeps
+// serving and logs why. The new ginetd sees the old one's exit as the end
+// of fd 3, then takes the control socket and the -metrics port and tells
+// systemd MAINPID= and READY=1.
+//
+// One goroutine owns reloads and upgrades: the signal loop (server.loop).
+// Control clients send it requests; an upgrade in progress refuses others.
 const (
 	envUpgradeKeys = "GINETD_UPGRADE_KEYS"
+	envUpgradeHeld = "GINETD_UPGRADE_HELD"
 	envUpgradeFrom = "GINETD_UPGRADE_FROM"
-	upgradePipeFD  = 3
+	upgradeConnFD  = 3
 	upgradeTimeout = 30 * time.Second
 )
 
@@ -38,93 +50,103 @@ const (
 // at that path now.
 var exePath, _ = os.Executable()
 
-var upgradeMu sync.Mutex // one upgrade at a time
-
-// upgrade hands every socket to a new ginetd and, once it is ready, exits
-// (SIGUSR2).
-func (srv *server) upgrade() error {
-	if err := srv.prepareUpgrade(); err != nil {
-		return err
-	}
-	srv.handover()
-	return nil
+// successor is a new ginetd that reported ready.
+type successor struct {
+	pid   int
+	pidfd int
+	conn  *os.File // our end of its fd 3: open until this process exits
 }
 
-// prepareUpgrade starts the new ginetd and waits until it is ready. On
-// success the caller must call handover; upgradeMu stays held until then.
-func (srv *server) prepareUpgrade() error {
-	if !upgradeMu.TryLock() {
-		return errors.New("an upgrade is already running")
-	}
-	err := srv.startNew()
-	if err != nil {
-		upgradeMu.Unlock()
-		srv.log.Error("upgrade-failed", "err", err)
-		return err
-	}
-	srv.log.Info("upgrade", "status", "new ginetd ready; handing over")
-	return nil
-}
-
-// handover stops this ginetd without closing what the new one serves:
-// its loop ends and serve returns.
-func (srv *server) handover() {
-	daemon.Stopping()
-	srv.release()
-	srv.sup.Handover()
-}
-
-func (srv *server) startNew() error {
-	fds, err := srv.sup.Sockets()
-	if err != nil {
-		return err
-	}
-	keys := make([]string, 0, len(fds))
-	for k := range fds {
+// startNew starts the new ginetd with what h hands over and waits until it
+// is ready. It runs on a goroutine of its own while the loop goes on; the
+// loop acts on the result.
+func (srv *server) startNew(h *supervisor.Handoff) (*successor, error) {
+	keys := make([]string, 0, len(h.Sockets))
+	for k := range h.Sockets {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	var pipe [2]int // the readiness pipe: read end here, write end the new ginetd's fd 3
-	if err := unix.Pipe2(pipe[:], unix.O_CLOEXEC); err != nil {
-		return os.NewSyscallError("pipe2", err)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return nil, os.NewSyscallError("socketpair", err)
 	}
-	files := []uintptr{0, 1, 2, uintptr(pipe[1])}
+	files := []uintptr{0, 1, 2, uintptr(pair[1])}
 	for _, k := range keys {
-		files = append(files, uintptr(fds[k]))
+		files = append(files, uintptr(h.Sockets[k]))
 	}
-	env := append(os.Environ(),
+	var held []string
+	for _, k := range keys {
+		for _, c := range h.Held[k] {
+			files = append(files, uintptr(c.PidFD))
+			held = append(held, k+"\t"+strconv.Itoa(c.PID))
+		}
+	}
+	env := make([]string, 0, len(os.Environ())+3)
+	for _, kv := range os.Environ() {
+		// WATCHDOG_PID names this process: the new one, main pid once
+		// this one exits, keeps the watchdog (and passes on none).
+		if !strings.HasPrefix(kv, "WATCHDOG_PID=") {
+			env = append(env, kv)
+		}
+	}
+	env = append(env,
 		envUpgradeKeys+"="+strings.Join(keys, "\n"),
+		envUpgradeHeld+"="+strings.Join(held, "\n"),
 		envUpgradeFrom+"="+strconv.Itoa(os.Getpid()))
 	// ForkExec, not os.StartProcess: the latter would make the shared
-	// sockets blocking under the running supervisor's feet.
-	pid, err := syscall.ForkExec(exePath, os.Args, &syscall.ProcAttr{Env: env, Files: files})
-	unix.Close(pipe[1])
+	// sockets blocking under the running supervisor's feet. The pidfd
+	// names the new process even once someone else has reaped it.
+	pidfd := -1
+	pid, err := syscall.ForkExec(exePath, os.Args, &syscall.ProcAttr{Env: env, Files: files,
+		Sys: &syscall.SysProcAttr{PidFD: &pidfd}})
+	unix.Close(pair[1])
+	h.Close()
+	conn := os.NewFile(uintptr(pair[0]), "upgrade")
 	if err != nil {
-		unix.Close(pipe[0])
-		return fmt.Errorf("start %s: %w", exePath, err)
+		conn.Close()
+		return nil, fmt.Errorf("start %s: %w", exePath, err)
 	}
 	srv.log.Info("upgrade", "exe", exePath, "pid", pid)
-	pr := os.NewFile(uintptr(pipe[0]), "upgrade-ready")
-	defer pr.Close()
-	pr.SetReadDeadline(time.Now().Add(upgradeTimeout))
-	line, rerr := bufio.NewReader(pr).ReadString('\n')
+	conn.SetReadDeadline(time.Now().Add(upgradeTimeout))
+	line, rerr := bufio.NewReader(conn).ReadString('\n')
+	conn.SetReadDeadline(time.Time{})
 	if line == "ok\n" {
-		return nil
+		return &successor{pid: pid, pidfd: pidfd, conn: conn}, nil
 	}
-	unix.Kill(pid, unix.SIGKILL)
-	var ws unix.WaitStatus
-	unix.Wait4(pid, &ws, 0, nil) // the failed new ginetd: reap it here
+	conn.Close()
+	killNew(pidfd)
 	if msg := strings.TrimSpace(line); msg != "" {
-		return fmt.Errorf("new ginetd (pid %d): %s", pid, msg)
+		return nil, fmt.Errorf("new ginetd (pid %d): %s", pid, msg)
 	}
-	return fmt.Errorf("new ginetd (pid %d) exited before it was ready: %v", pid, rerr)
+	return nil, fmt.Errorf("new ginetd (pid %d) was not ready: %v", pid, rerr)
+}
+
+// killNew ends a new ginetd that failed, through its pidfd: never a
+// signal to a pid that someone (the supervisor's wait4(-1)) may have
+// reaped and the system given to another process. It is reaped here
+// unless the supervisor was first.
+func killNew(pidfd int) {
+	if pidfd < 0 {
+		return // no pidfd (an old kernel): it exits by itself, unready
+	}
+	defer unix.Close(pidfd)
+	unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+	fds := []unix.PollFd{{Fd: int32(pidfd), Events: unix.POLLIN}}
+	for {
+		if _, err := unix.Poll(fds, -1); err != unix.EINTR {
+			break
+		}
+	}
+	var info unix.Siginfo
+	unix.Waitid(unix.P_PIDFD, pidfd, &info, unix.WEXITED|unix.WNOHANG, nil)
 }
 
 // upgradeChild is the new ginetd's side of an upgrade.
 type upgradeChild struct {
-	from    int // the old ginetd's pid
-	pipe    *os.File
+	from    int      // the old ginetd's pid
+	conn    *os.File // fd 3; reads EOF once the old ginetd has exited
 	sockets map[string]*listen.Socket
+	held    map[string][]supervisor.HeldChild
 }
 
 // upgradeFromEnv adopts the sockets of an upgrade, or returns nil when
@@ -135,48 +157,76 @@ func upgradeFromEnv() (*upgradeChild, error) {
 		return nil, nil
 	}
 	from, _ := strconv.Atoi(os.Getenv(envUpgradeFrom))
+	heldEnv := os.Getenv(envUpgradeHeld)
 	os.Unsetenv(envUpgradeKeys)
+	os.Unsetenv(envUpgradeHeld)
 	os.Unsetenv(envUpgradeFrom)
-	unix.CloseOnExec(upgradePipeFD)
-	up := &upgradeChild{from: from, pipe: os.NewFile(upgradePipeFD, "upgrade-ready"), sockets: map[string]*listen.Socket{}}
-	if keys == "" {
-		return up, nil
-	}
-	for i, key := range strings.Split(keys, "\n") {
-		s, _, err := listen.FromFD(upgradePipeFD + 1 + i)
-		if err != nil {
-			up.report(err)
-			return nil, err
+	unix.CloseOnExec(upgradeConnFD)
+	up := &upgradeChild{from: from, conn: os.NewFile(upgradeConnFD, "upgrade"),
+		sockets: map[string]*listen.Socket{}, held: map[string][]supervisor.HeldChild{}}
+	fd := upgradeConnFD + 1
+	if keys != "" {
+		for _, key := range strings.Split(keys, "\n") {
+			s, _, err := listen.FromFD(fd)
+			if err != nil {
+				up.report(err)
+				return nil, err
+			}
+			up.sockets[key] = s
+			fd++
 		}
-		up.sockets[key] = s
+	}
+	if heldEnv != "" {
+		for _, kv := range strings.Split(heldEnv, "\n") {
+			key, p, _ := strings.Cut(kv, "\t")
+			pid, err := strconv.Atoi(p)
+			if err != nil || pid <= 0 {
+				err = fmt.Errorf("%s: bad entry %q", envUpgradeHeld, kv)
+				up.report(err)
+				return nil, err
+			}
+			unix.CloseOnExec(fd)
+			up.held[key] = append(up.held[key], supervisor.HeldChild{PID: pid, PidFD: fd})
+			fd++
+		}
 	}
 	return up, nil
 }
 
 // report tells the old ginetd whether this one is ready (err == nil).
+// After "ok", fd 3 stays open: its end is how the old ginetd's exit is
+// seen (oldGone).
 func (up *upgradeChild) report(err error) {
-	if up.pipe == nil {
+	if up.conn == nil {
 		return
 	}
 	if err == nil {
-		fmt.Fprint(up.pipe, "ok\n")
-	} else {
-		fmt.Fprintf(up.pipe, "%s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+		fmt.Fprint(up.conn, "ok\n")
+		return
 	}
-	up.pipe.Close()
-	up.pipe = nil
+	fmt.Fprintf(up.conn, "%s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	up.conn.Close()
+	up.conn = nil
 }
 
-// takeOver waits for the old ginetd to exit, then claims the pid file and
-// the control socket it held.
-func (up *upgradeChild) takeOver(srv *server) {
-	deadline := time.Now().Add(upgradeTimeout)
-	for up.from > 0 && unix.Kill(up.from, 0) == nil && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if err := srv.claim(); err != nil {
+// oldGone returns a channel closed once the old ginetd has exited: its end
+// of fd 3 closes with it.
+func (up *upgradeChild) oldGone() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		io.Copy(io.Discard, up.conn)
+		up.conn.Close()
+		close(done)
+	}()
+	return done
+}
+
+// takeOver runs on the loop once the old ginetd has exited: it claims the
+// control socket and the -metrics port the old one held, and tells
+// systemd that this process is the service's main process now.
+func (srv *server) takeOver() {
+	if err := srv.claimControl(); err != nil {
 		srv.log.Error("upgrade-claim", "err", err)
-		return
 	}
 	if srv.serveMetrics != nil {
 		m, err := srv.serveMetrics()
@@ -184,9 +234,14 @@ func (up *upgradeChild) takeOver(srv *server) {
 			srv.log.Error("upgrade-claim", "err", err)
 		}
 		srv.metrics = m
+		srv.serveMetrics = nil
 	}
-	srv.log.Info("upgraded", "from", up.from)
+	daemon.Notify("MAINPID="+strconv.Itoa(os.Getpid()), "READY=1", srv.statusLine())
+	srv.log.Info("upgraded", "from", srv.up.from)
+	srv.up = nil // an upgrade of this one may start now
 }
+
+var errUpgrading = errors.New("an upgrade is in progress")
 
 // inherited returns the sockets ginetd inherited, by key: from the old
 // ginetd of an upgrade, or from systemd (LISTEN_FDS). The supervisor uses

@@ -171,6 +171,7 @@ func (s *Supervisor) open(svc *service) {
 	if in, key, ok := s.inherited(svc); ok {
 		sock = in
 		delete(s.opts.Inherited, key)
+		defer s.adoptHeld(svc, key)
 	} else {
 		sock, err = listen.Open(svc.cfg)
 	}

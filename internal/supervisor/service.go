@@ -125,7 +125,7 @@ func (s *Supervisor) resume(svc *service) {
 		return
 	}
 	switch {
-	case svc.waits() && svc.instances > 0:
+	case svc.waits() && (svc.instances > 0 || s.holding):
 		s.setState(svc, Waiting)
 	case svc.maxChild() > 0 && svc.instances >= svc.maxChild() && !svc.refusesWhenFull():
 		s.setState(svc, Full)

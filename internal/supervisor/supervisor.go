@@ -24,6 +24,10 @@ type Options struct {
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
 	Inherited map[string]*listen.Socket
+	// Held are, by the key of an inherited socket, the previous ginetd's
+	// children still serving it (binary upgrade): the service Waits until
+	// they exit. Apply owns the pidfds of the keys it uses.
+	Held map[string][]HeldChild
 	// Flush, if set, is called once per round of events, after the loop
 	// has handled them and before it waits again: the time to write out
 	// log lines collected meanwhile.
@@ -62,6 +66,7 @@ type Supervisor struct {
 	from        listen.RawAddr // sender of the datagram being answered
 	stopping    bool
 	handingOver bool // stopping for a binary upgrade (Handover)
+	holding     bool // an upgrade is starting: wait services start no child
 	fdLimit     int  // RLIMIT_NOFILE
 	fdLow       bool // services are paused by the descriptor budget
 	fdBase      int  // most descriptors seen open beyond fdHeld, -1 before the first count (see fdsLow)
@@ -159,6 +164,7 @@ type watch struct {
 	svc   *service
 	child *child
 	conn  *inlineConn
+	held  *heldChild // the previous ginetd's child on a wait socket
 }
 
 // yieldEvery is how often a busy loop yields (see Run).
@@ -188,8 +194,12 @@ func (s *Supervisor) Run() {
 		// socket) freed in this round is free for the connections of the
 		// same round.
 		for i := 0; i < n; i++ {
-			if w, ok := s.watches[int(evs[i].Fd)]; ok && w.child != nil {
-				s.childExited(w.child)
+			if w, ok := s.watches[int(evs[i].Fd)]; ok && (w.child != nil || w.held != nil) {
+				if w.child != nil {
+					s.childExited(w.child)
+				} else {
+					s.heldExited(w.held)
+				}
 				evs[i].Fd = -1 // done; its number may be reused below
 			}
 		}
@@ -207,7 +217,7 @@ func (s *Supervisor) Run() {
 			switch {
 			case w.conn != nil:
 				s.inlineEvent(w.conn, evs[i].Events)
-			case w.child != nil:
+			case w.child != nil || w.held != nil:
 				// A number a new child's pidfd took this round: a stale
 				// event; its exit comes in a later round.
 			default:
@@ -260,6 +270,11 @@ func (s *Supervisor) shutdown() {
 	for _, c := range s.children {
 		if c.pidfd >= 0 {
 			unix.Close(c.pidfd)
+		}
+	}
+	for fd, w := range s.watches {
+		if w.held != nil {
+			unix.Close(fd)
 		}
 	}
 	s.log.Info("stop", "children", len(s.children))
