@@ -288,7 +288,8 @@ func (s *Supervisor) pause(svc *service, at time.Time, why string) {
 }
 
 // refuse closes a refused connection at once, after msg (banner_fail or
-// limit_message; the write cannot block on a fresh socket), and logs why.
+// limit_message; the write cannot block on a fresh socket; see
+// lingerClose), and logs why.
 // A tcpmux sub-service's client reads RFC 1078's negative answer, "-"
 // and msg (or "Service not available") on one line.
 func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why string, msg []byte) {
@@ -301,8 +302,10 @@ func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why strin
 	}
 	if len(msg) > 0 {
 		unix.Write(fd, msg)
+		s.lingerClose(fd)
+	} else {
+		unix.Close(fd)
 	}
-	unix.Close(fd)
 	svc.refused++
 	s.obs.Refused(svc.label(), why)
 	svc.logger(s).Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why)

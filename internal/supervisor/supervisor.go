@@ -76,6 +76,8 @@ type Supervisor struct {
 	// instance: front doors in flight, TLS relays, redirects' upstream
 	// connections (see fdHeld). Goroutines update it.
 	goFDs atomic.Int32
+	// lingering counts the refused connections lingerClose is closing.
+	lingering atomic.Int32
 
 	events chan event // from other goroutines to the loop
 	done   chan struct{}
