@@ -9,8 +9,8 @@ import (
 
 // check prints every problem of the configuration, errors first, and
 // exits 1 when there is an error.
-func check(paths []string) int {
-	cfg, probs := loader.Load(paths)
+func check(paths []string, opts loader.Options) int {
+	cfg, probs := loader.Load(paths, opts)
 	for _, p := range probs.Errors() {
 		fmt.Println(p.Error())
 	}

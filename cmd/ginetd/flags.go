@@ -7,6 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"time"
+
+	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/loader"
 )
 
 // flags is ginetd's command line (SPEC §2).
@@ -18,6 +21,7 @@ type flags struct {
 	facility     string
 	pidfile      string
 	rate         int
+	rateSet      bool // -R was given
 	rateInterval time.Duration
 	control      string
 	metrics      string
@@ -39,7 +43,7 @@ func newFlags() *flags {
 	fs.StringVar(&f.log, "log", "", "where logs go: syslog, stderr or a file path (default: syslog when daemonized, stderr in the foreground)")
 	fs.StringVar(&f.facility, "facility", "daemon", "syslog facility")
 	fs.StringVar(&f.pidfile, "pidfile", "", "pid file, locked so a second instance refuses to start (default /run/ginetd.pid when daemonized as root)")
-	fs.IntVar(&f.rate, "R", 256, "default spawn-rate limit per service per rate interval (inetd -R); 0 = unlimited")
+	fs.IntVar(&f.rate, "R", config.DefaultRate, "spawn-rate limit per service per rate interval (inetd -R) for services without their own; 0 = unlimited; when not given, xinetd-syntax services get cps = 50 10 instead")
 	fs.DurationVar(&f.rateInterval, "rate-interval", time.Minute, "the interval of -R and of a service's .MAX")
 	fs.StringVar(&f.control, "control", "", "control socket for status/reload/stop; \"none\" for none (default /run/ginetd.sock as root)")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus /metrics on this address")
@@ -57,6 +61,7 @@ func (f *flags) validate() error {
 	if f.rate < 0 {
 		return errors.New("-R must not be negative")
 	}
+	f.fs.Visit(func(fl *flag.Flag) { f.rateSet = f.rateSet || fl.Name == "R" })
 	if f.rateInterval <= 0 {
 		return errors.New("-rate-interval must be positive")
 	}
@@ -67,6 +72,16 @@ func (f *flags) validate() error {
 		}
 	}
 	return nil
+}
+
+// loadOptions returns what the command line says about loading the
+// configuration: -R, only when it was given, applies to every dialect.
+func (f *flags) loadOptions() loader.Options {
+	var o loader.Options
+	if f.rateSet {
+		o.Rate = config.Rate(f.rate)
+	}
+	return o
 }
 
 // configs returns the configuration files: the arguments, or /etc/inetd.conf.

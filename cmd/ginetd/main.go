@@ -70,7 +70,7 @@ func run(args []string) int {
 	}
 	switch cmd {
 	case "check":
-		return check(f.configs())
+		return check(f.configs(), f.loadOptions())
 	case "status", "reload", "stop", "upgrade":
 		return controlCmd(f, cmd)
 	}

@@ -139,7 +139,7 @@ func (srv *server) start() (int, error) {
 			return exitSystem, err
 		}
 	}
-	cfg, probs := loader.Load(srv.paths)
+	cfg, probs := loader.Load(srv.paths, srv.flags.loadOptions())
 	for _, p := range probs {
 		if p.Warning {
 			srv.log.Warn("config", "problem", p.Error())
@@ -157,10 +157,6 @@ func (srv *server) start() (int, error) {
 	closeInheritedFDs()
 	if err := spawn.SetupSIGCHLD(); err != nil {
 		return exitSystem, fmt.Errorf("SIGCHLD: %w", err)
-	}
-	rate := f.rate
-	if rate == 0 {
-		rate = -1
 	}
 	var hosts *access.HostsAccess
 	if f.hostsAllow != "none" {
@@ -180,7 +176,7 @@ func (srv *server) start() (int, error) {
 	if srv.up != nil {
 		held = srv.up.held
 	}
-	srv.sup, err = supervisor.New(supervisor.Options{Log: logs.loop, Flush: logs.flush, DefaultRate: rate,
+	srv.sup, err = supervisor.New(supervisor.Options{Log: logs.loop, Flush: logs.flush,
 		RateInterval: f.rateInterval, Hosts: hosts, Inherited: inherited, Held: held, Observer: obs,
 		SyslogPath: f.syslogPath})
 	if err != nil {
@@ -477,7 +473,7 @@ func (srv *server) reload() (err error) {
 			srv.log.Error("log-reopen", "err", err)
 		}
 	}
-	cfg, probs := loader.Load(srv.paths)
+	cfg, probs := loader.Load(srv.paths, srv.flags.loadOptions())
 	for _, p := range probs {
 		if p.Warning {
 			srv.log.Warn("config", "problem", p.Error())

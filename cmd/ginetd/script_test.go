@@ -118,6 +118,7 @@ func TestScripts(t *testing.T) {
 			"asuser":    cmdAsUser,
 			"dgmix":     cmdDgMix,
 			"dgreuse":   cmdDgReuse,
+			"paced":     cmdPaced,
 		},
 	})
 }

@@ -50,6 +50,53 @@ func IsBuiltin(name string) bool {
 	return false
 }
 
+// NoLimit, as a rate (Service.MaxRate, Service.CPSRate), means that the
+// rate is not limited at all.
+const NoLimit = -1
+
+// Rate maps a rate limit as inetd spells it, where 0 means no limit (-R,
+// .MAX, service_max), to the model: NoLimit for 0, else n.
+func Rate(n int) int {
+	if n == 0 {
+		return NoLimit
+	}
+	return n
+}
+
+// The rate limits of a service whose file sets none (Defaults):
+// an inetd.conf service may spawn DefaultRate children per rate
+// interval (inetd's -R 256); an xinetd-syntax service gets xinetd's
+// default "cps = 50 10" instead. An explicit -R replaces both.
+const (
+	DefaultRate     = 256
+	DefaultCPSRate  = 50
+	DefaultCPSPause = 10 * time.Second
+)
+
+// Defaults fills the rate limits s's file left unset (0). rate is the -R
+// given on the command line (through Rate: NoLimit for -R 0), or 0 when
+// none was: then the default of s's dialect applies. The xinetd default
+// cps, like the spawn rate, guards against a looping program: built-ins
+// are not subject to it.
+func (s *Service) Defaults(rate int) {
+	if s.MaxRate == 0 {
+		switch {
+		case rate != 0:
+			s.MaxRate = rate
+		case s.Dialect == DialectXinetd:
+			s.MaxRate = NoLimit
+		default:
+			s.MaxRate = DefaultRate
+		}
+	}
+	if s.CPSRate == 0 {
+		s.CPSRate = NoLimit
+		if rate == 0 && s.Dialect == DialectXinetd && s.Builtin == "" {
+			s.CPSRate, s.CPSPause = DefaultCPSRate, DefaultCPSPause
+		}
+	}
+}
+
 // Rlimit is one resource limit applied to a child (setrlimit).
 type Rlimit struct {
 	Resource int    // syscall.RLIMIT_*
@@ -108,13 +155,17 @@ type Service struct {
 	NoGroups bool
 
 	// Limits. Zero means "no limit" unless noted.
-	MaxRate          int // spawns per rate interval; 0 = the -R default; <0 = unlimited
-	MaxChild         int // concurrent children/instances (FreeBSD max-child, xinetd instances)
-	MaxConnPerIPMin  int // connections per source address per minute (FreeBSD, NetBSD ip_max)
-	MaxChildPerIP    int // concurrent children per source (FreeBSD max-child-per-ip, xinetd per_source)
-	AcceptMax        int // NetBSD "SOCKTYPE,N"
-	CPSRate          int // xinetd cps: connections per second ...
-	CPSPause         time.Duration
+	//
+	// MaxRate and CPSRate are 0 where the file says nothing, and NoLimit
+	// where it asks for no limit; the loader replaces a 0 by the default
+	// (see Defaults), so a loaded service has either a limit or NoLimit.
+	MaxRate          int           // spawns per rate interval (inetd -R, .MAX, service_max), or NoLimit
+	MaxChild         int           // concurrent children/instances (FreeBSD max-child, xinetd instances)
+	MaxConnPerIPMin  int           // connections per source address per minute (FreeBSD, NetBSD ip_max)
+	MaxChildPerIP    int           // concurrent children per source (FreeBSD max-child-per-ip, xinetd per_source)
+	AcceptMax        int           // NetBSD "SOCKTYPE,N"
+	CPSRate          int           // xinetd cps: connections per second, or NoLimit ...
+	CPSPause         time.Duration // ... then this long without accepting
 	MaxLoad          float64       // xinetd max_load
 	DenyTime         time.Duration // xinetd deny_time for SENSOR services; <0 = FOREVER
 	Sensor           bool          // xinetd flags SENSOR
@@ -182,12 +233,16 @@ type Service struct {
 	BannerFailData []byte      // contents of BannerFail
 }
 
-// ErrUnprepared is returned by Prepared for a service whose files the
-// loader has not read.
-var ErrUnprepared = errors.New("TLS material not loaded")
+// Errors of Prepared: a service whose files the loader has not read, or
+// whose default rate limits it has not filled in.
+var (
+	ErrUnprepared = errors.New("TLS material not loaded")
+	ErrDefaults   = errors.New("rate limits not resolved")
+)
 
-// Prepared reports whether s carries everything the loader reads for it:
-// nil, or ErrUnprepared when it names TLS material that is not loaded.
+// Prepared reports whether s carries everything the loader reads and
+// resolves for it: nil, ErrUnprepared when it names TLS material that is
+// not loaded, ErrDefaults when Defaults has not run.
 // The supervisor refuses a configuration with such a service as a whole.
 func (s *Service) Prepared() error {
 	if (s.TLSCert != "" || s.TLSKey != "" || s.TLSClientCA != "") && s.TLS == nil {
@@ -195,6 +250,9 @@ func (s *Service) Prepared() error {
 	}
 	if s.TLSClientCA != "" && (s.TLS.ClientCAs == nil || s.TLS.ClientAuth != tls.RequireAndVerifyClientCert) {
 		return ErrUnprepared
+	}
+	if s.MaxRate == 0 || s.CPSRate == 0 {
+		return ErrDefaults
 	}
 	return nil
 }

@@ -14,10 +14,18 @@ import (
 	"github.com/ginetd/ginetd/internal/config/xinetdconf"
 )
 
+// Options are what the command line says about a load.
+type Options struct {
+	// Rate is the spawn-rate limit of -R, per rate interval, through
+	// config.Rate (config.NoLimit for -R 0), or 0 when -R was not given:
+	// then each dialect's default applies (config.Service.Defaults).
+	Rate int
+}
+
 // Load reads, parses and resolves the configuration files in order. It
 // returns the services this host can serve and every problem found. The
 // Config is nil when any problem is an error.
-func Load(paths []string) (*config.Config, config.Problems) {
+func Load(paths []string, opts Options) (*config.Config, config.Problems) {
 	var all []*config.Service
 	var probs config.Problems
 	for _, path := range paths {
@@ -37,6 +45,7 @@ func Load(paths []string) (*config.Config, config.Problems) {
 		all = append(all, svcs...)
 	}
 	r := newResolver()
+	r.rate = opts.Rate
 	var ok []*config.Service
 	for _, s := range all {
 		if r.resolve(s, &probs) {
@@ -81,6 +90,7 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 	if s.ID == "" {
 		s.ID = s.Label()
 	}
+	s.Defaults(r.rate)
 	if !prepare(s, probs) {
 		return false
 	}

@@ -15,6 +15,7 @@ var nilCtx = context.Background()
 // resolver caches name lookups for one Load: a thousand services running
 // as one user look it up once.
 type resolver struct {
+	rate  int // Options.Rate
 	ports map[string]int
 	creds map[string]*config.Cred
 }

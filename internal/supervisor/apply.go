@@ -34,7 +34,7 @@ type Diff struct {
 //
 // Every service must come prepared by the loader (config.Service.Prepared):
 // Apply refuses a configuration with a service whose TLS material is not
-// loaded, and changes nothing.
+// loaded or whose default limits are not filled in, and changes nothing.
 func (s *Supervisor) Apply(cfg *config.Config) (Diff, error) {
 	var d Diff
 	for _, c := range cfg.Services {
@@ -106,12 +106,10 @@ func (s *Supervisor) configure(svc *service) {
 	if !svc.extra.Needed() {
 		svc.extra = nil
 	}
-	rate := c.MaxRate
-	if rate == 0 {
-		rate = s.opts.DefaultRate
-	}
-	if svc.rate == nil || svc.rate.Max() != rate {
-		svc.rate = access.NewWindow(rate, s.opts.RateInterval)
+	// The loader filled in the default limits (Apply checked it): a rate
+	// is a limit, or config.NoLimit, which a Window takes as none.
+	if svc.rate == nil || svc.rate.Max() != c.MaxRate {
+		svc.rate = access.NewWindow(c.MaxRate, s.opts.RateInterval)
 	}
 	svc.ipRate = nil
 	if c.MaxConnPerIPMin > 0 {

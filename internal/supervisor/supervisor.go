@@ -18,8 +18,7 @@ import (
 // Options configure a Supervisor.
 type Options struct {
 	Log          *slog.Logger
-	DefaultRate  int           // spawns per RateInterval for services without .MAX (-R)
-	RateInterval time.Duration // the interval of every spawn rate (default 1m)
+	RateInterval time.Duration // the interval of every spawn rate, -R and .MAX (default 1m)
 	Idle         time.Duration // idle deadline of streaming built-ins (default 5m)
 	// Inherited sockets by service key (binary upgrade, socket activation):
 	// Apply uses one instead of opening a new socket, and owns it from then.
@@ -90,9 +89,6 @@ func New(opts Options) (*Supervisor, error) {
 	}
 	if opts.RateInterval <= 0 {
 		opts.RateInterval = time.Minute
-	}
-	if opts.DefaultRate == 0 {
-		opts.DefaultRate = 256
 	}
 	if opts.Observer == nil {
 		opts.Observer = nopObserver{}

@@ -24,7 +24,7 @@ func TestBuiltinIdleDeadline(t *testing.T) {
 	var svcs []*config.Service
 	for _, b := range []string{"echo", "chargen"} {
 		svcs = append(svcs, &config.Service{Name: b, ID: b, SockType: config.Stream, Proto: config.TCP4,
-			Host: "127.0.0.1", Builtin: b, Umask: -1})
+			Host: "127.0.0.1", Builtin: b, Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit})
 	}
 	if _, err := sup.Apply(&config.Config{Services: svcs}); err != nil {
 		t.Fatal(err)

@@ -67,7 +67,7 @@ func (e *entry) setWait(v string, line int) {
 			e.errorf(line, "bad max %q in %q", rest, v)
 			return
 		}
-		e.svc.MaxRate = rate(n)
+		e.svc.MaxRate = config.Rate(n)
 	case '/':
 		parts := strings.Split(rest, "/")
 		if len(parts) > 3 {
@@ -84,13 +84,4 @@ func (e *entry) setWait(v string, line int) {
 			*dst[i] = n
 		}
 	}
-}
-
-// rate maps a spawn-rate limit as written to Service.MaxRate: 0 means no
-// limit at all (as FreeBSD's -R 0 does), which the model spells -1.
-func rate(n int) int {
-	if n == 0 {
-		return -1
-	}
-	return n
 }

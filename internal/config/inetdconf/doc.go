@@ -28,7 +28,8 @@
 //	          NetBSD's PROTO,sndbuf=N,rcvbuf=N: warning (not supported).
 //	WAIT      wait | nowait, then one of
 //	            .MAX or :MAX   spawns per minute (openbsd-inetd, inetutils,
-//	                           NetBSD); 0 means no limit (MaxRate -1)
+//	                           NetBSD); 0 means no limit (MaxRate
+//	                           config.NoLimit)
 //	            /MAXCHILD[/MAXCONNPERIPMIN[/MAXCHILDPERIP]]
 //	                           FreeBSD: concurrent children, connections per
 //	                           source per minute, children per source; 0 = no

@@ -88,7 +88,7 @@ func (p *parser) keyValue(s *source, st *state, line int, host string, hasHost b
 		case "service_max":
 			var n int
 			if e.count(o, &n) {
-				e.svc.MaxRate = rate(n)
+				e.svc.MaxRate = config.Rate(n)
 			}
 		case "ip_max":
 			e.count(o, &e.svc.MaxConnPerIPMin)

@@ -315,7 +315,7 @@ func attrCPS(st *state, a *attrLine) {
 		st.bad(a, a.values[0]+" "+a.values[1], "connections per second and a pause in seconds")
 		return
 	}
-	st.svc.CPSRate = int(rate)
+	st.svc.CPSRate = config.Rate(int(rate)) // cps = 0 N: no limit
 	st.svc.CPSPause = time.Duration(pause) * time.Second
 }
 

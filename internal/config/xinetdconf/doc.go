@@ -119,9 +119,10 @@
 //	per_source = N|UNLIMITED       MaxChildPerIP.
 //	                   0 refuses every connection: warning, skipped.
 //	cps = RATE PAUSE   CPSRate connections per second, then no accepting
-//	                   for CPSPause seconds. Unlike xinetd, there is no
-//	                   implied "cps = 50 10": ginetd's -R rate guards
-//	                   against loops.
+//	                   for CPSPause seconds (RATE 0: config.NoLimit).
+//	                   Without it the loader applies xinetd's default
+//	                   "cps = 50 10" and no spawn rate, unless -R is
+//	                   given (config.Service.Defaults).
 //	max_load = LOAD    MaxLoad: refuse while the 1-minute load is higher.
 //	deny_time = MINUTES|FOREVER|NEVER   DenyTime for SENSOR (FOREVER: -1).
 //	nice = N           Nice, -20 to 19.
