@@ -237,7 +237,7 @@ type Service struct {
 // whose default rate limits it has not filled in.
 var (
 	ErrUnprepared = errors.New("TLS material not loaded")
-	ErrDefaults   = errors.New("rate limits not resolved")
+	ErrDefaults   = errors.New("rate limits not resolved (config.Service.Defaults)")
 )
 
 // Prepared reports whether s carries everything the loader reads and

@@ -78,7 +78,7 @@ func TestFDPause(t *testing.T) {
 	go sup.Run()
 	defer sup.Stop()
 	svc := &config.Service{Name: "echo", ID: "echo", SockType: config.Stream, Proto: config.TCP4,
-		Host: "127.0.0.1", Builtin: "echo", Umask: -1}
+		Host: "127.0.0.1", Builtin: "echo", Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit}
 	if _, err := sup.Apply(&config.Config{Services: []*config.Service{svc}}); err != nil {
 		t.Fatal(err)
 	}
