@@ -66,6 +66,9 @@ type childBlock struct {
 	errno   uintptr // 96: set by a child that failed
 	pidfd   int32   // 104: clone3 writes the pidfd here
 	_       int32
+	nofile  *[2]uint64 // 112: RLIMIT_NOFILE to set when non-nil (childNofile)
+	ignored uint64     // 120: signals to set to SIG_DFL (ignoredSigs)
+	dfl     sigaction  // 128: SIG_DFL, no flags
 	args    cloneArgs
 	stack   [32]uint64 // the child's stack (it pushes nothing; the kernel wants one)
 
@@ -172,6 +175,7 @@ func startFast(path string, argv, env []string, files []int, cred *syscall.Crede
 	}
 	blk.errno = 0
 	blk.pidfd = -1
+	blk.nofile, blk.ignored = childNofile, ignoredSigs
 	a := &blk.args
 	*a = cloneArgs{}
 	a.flags = unix.CLONE_VM | unix.CLONE_VFORK | cloneClearSighand
@@ -211,5 +215,5 @@ func startFast(path string, argv, env []string, files []int, cred *syscall.Crede
 		}
 		return Child{}, syscall.Errno(blk.errno), true
 	}
-	return Child{Pid: int(pid), PidFD: int(blk.pidfd)}, nil, true
+	return Child{Pid: int(pid), PidFD: int(blk.pidfd), ErrFD: -1}, nil, true
 }

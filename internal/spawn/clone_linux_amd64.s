@@ -14,7 +14,11 @@
 #define B_DIR 80
 #define B_ZERO 88
 #define B_ERRNO 96
+#define B_NOFILE 112
+#define B_IGNORED 120
+#define B_DFL 128
 
+#define SYS_rt_sigaction 13
 #define SYS_rt_sigprocmask 14
 #define SYS_execve 59
 #define SYS_exit 60
@@ -24,6 +28,7 @@
 #define SYS_setsid 112
 #define SYS_setgroups 116
 #define SYS_dup3 292
+#define SYS_prlimit64 302
 #define SYS_clone3 435
 
 // A raw system call result in AX is an error when it lies in [-4095, -1].
@@ -54,7 +59,38 @@ err:
 	RET
 
 child:
-	// An empty signal mask for the program (handlers are already SIG_DFL).
+	// The RLIMIT_NOFILE ginetd was started with, when the runtime raised
+	// ginetd's own.
+	MOVQ	B_NOFILE(R12), DX
+	TESTQ	DX, DX
+	JEQ	sigs
+	MOVQ	$0, DI
+	MOVQ	$7, SI // RLIMIT_NOFILE
+	MOVQ	$0, R10
+	MOVQ	$SYS_prlimit64, AX
+	SYSCALL
+	FAILED_IF_ERR
+
+sigs:
+	// SIG_DFL for each signal ginetd holds ignored (the kernel has reset
+	// the handlers, not SIG_IGN): R13 is the set, lowest bit first.
+	MOVQ	B_IGNORED(R12), R13
+sigloop:
+	TESTQ	R13, R13
+	JEQ	mask
+	BSFQ	R13, DI
+	BTRQ	DI, R13
+	INCQ	DI
+	LEAQ	B_DFL(R12), SI
+	MOVQ	$0, DX
+	MOVQ	$8, R10
+	MOVQ	$SYS_rt_sigaction, AX
+	SYSCALL
+	FAILED_IF_ERR
+	JMP	sigloop
+
+mask:
+	// An empty signal mask for the program.
 	MOVQ	$2, DI // SIG_SETMASK
 	LEAQ	B_ZERO(R12), SI
 	MOVQ	$0, DX

@@ -18,7 +18,8 @@ func TestChildBlockLayout(t *testing.T) {
 		{"ngroups", unsafe.Offsetof(b.ngroups), 48}, {"groups", unsafe.Offsetof(b.groups), 56},
 		{"uid", unsafe.Offsetof(b.uid), 64}, {"gid", unsafe.Offsetof(b.gid), 72},
 		{"dir", unsafe.Offsetof(b.dir), 80}, {"zero", unsafe.Offsetof(b.zero), 88},
-		{"errno", unsafe.Offsetof(b.errno), 96},
+		{"errno", unsafe.Offsetof(b.errno), 96}, {"nofile", unsafe.Offsetof(b.nofile), 112},
+		{"ignored", unsafe.Offsetof(b.ignored), 120}, {"dfl", unsafe.Offsetof(b.dfl), 128},
 	} {
 		if c.off != c.want {
 			t.Errorf("childBlock.%s at %d, clone_linux_amd64.s says %d", c.name, c.off, c.want)

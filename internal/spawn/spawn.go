@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -49,6 +50,7 @@ func (e *Extra) Needed() bool {
 type Child struct {
 	Pid   int
 	PidFD int // -1 when not asked for or not supported; the caller must Close it otherwise
+	ErrFD int // a trampoline's error pipe (see ReadFailure), or -1; the caller must Close it otherwise
 }
 
 var isRoot = os.Geteuid() == 0
@@ -83,15 +85,14 @@ func sameAsSelf(c *config.Cred) bool {
 var fastBroken atomic.Bool
 
 // Start starts the child described by spec. The caller keeps ownership of
-// spec.Files; on success it owns c.PidFD and must reap the child with Reap.
+// spec.Files; on success it owns c.PidFD and c.ErrFD and must reap the
+// child with Reap.
 func Start(spec *Spec) (Child, error) {
-	path, argv, env := spec.Path, spec.Argv, spec.Env
-	tramp := spec.Extra.Needed() // it then applies the credentials and the chroot too
-	if tramp {
-		path, argv, env = trampolineArgs(spec)
+	if spec.Extra.Needed() {
+		return startTrampoline(spec, spec.Extra)
 	}
 	var cred *syscall.Credential // nil: the child keeps ginetd's identity
-	if c := spec.Cred; c != nil && isRoot && !tramp && !sameAsSelf(c) {
+	if c := spec.Cred; c != nil && isRoot && !sameAsSelf(c) {
 		groups := c.Groups
 		if groups == nil {
 			groups = []uint32{}
@@ -99,7 +100,7 @@ func Start(spec *Spec) (Child, error) {
 		cred = &syscall.Credential{Uid: c.Uid, Gid: c.Gid, Groups: groups}
 	}
 	chroot := ""
-	if spec.Extra != nil && !tramp {
+	if spec.Extra != nil {
 		chroot = spec.Extra.Chroot
 	}
 	var (
@@ -108,38 +109,105 @@ func Start(spec *Spec) (Child, error) {
 		ok  bool
 	)
 	if chroot == "" {
-		ch, err, ok = startFast(path, argv, env, spec.Files, cred, spec.Dir, spec.PidFD)
+		ch, err, ok = startFast(spec.Path, spec.Argv, spec.Env, spec.Files, cred, spec.Dir, spec.PidFD)
 	}
 	if !ok {
-		ch, err = forkExec(path, argv, env, spec, cred, chroot)
+		if startDirty() {
+			// ForkExec would hand on the ignored and blocked signals
+			// ginetd was started with; the trampoline resets them.
+			e := Extra{Umask: -1, Chroot: chroot}
+			return startTrampoline(spec, &e)
+		}
+		ch, err = forkExec(spec.Path, spec.Argv, spec.Env, spec.Files, spec, cred, chroot)
 	}
 	if err != nil {
-		return Child{PidFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
+		return Child{PidFD: -1, ErrFD: -1}, fmt.Errorf("exec %s: %w", spec.Path, err)
 	}
 	return ch, nil
 }
 
+// startTrampoline starts ginetd itself as the trampoline that applies e
+// and spec.Cred and execs spec's program. The trampoline gets the write
+// end of a pipe as the descriptor after spec.Files and reports a failure
+// there; the caller gets the read end as c.ErrFD (non-blocking; EOF once
+// the program has been executed) and logs what comes (ReadFailure).
+func startTrampoline(spec *Spec, e *Extra) (Child, error) {
+	fail := Child{PidFD: -1, ErrFD: -1}
+	var p [2]int
+	if err := unix.Pipe2(p[:], unix.O_CLOEXEC|unix.O_NONBLOCK); err != nil {
+		return fail, fmt.Errorf("exec %s: %w", spec.Path, os.NewSyscallError("pipe2", err))
+	}
+	n := len(spec.Files)
+	if p[1] < n+1 {
+		// The clone3 path wants every source above the numbers it fills.
+		w, err := unix.FcntlInt(uintptr(p[1]), unix.F_DUPFD_CLOEXEC, n+1)
+		unix.Close(p[1])
+		if err != nil {
+			unix.Close(p[0])
+			return fail, fmt.Errorf("exec %s: %w", spec.Path, os.NewSyscallError("fcntl", err))
+		}
+		p[1] = w
+	}
+	files := make([]int, n+1)
+	copy(files, spec.Files)
+	files[n] = p[1]
+	path, argv, env := trampolineArgs(spec, e, n)
+	// The trampoline applies the credentials and the chroot itself.
+	ch, err, ok := startFast(path, argv, env, files, nil, spec.Dir, spec.PidFD)
+	if !ok {
+		ch, err = forkExec(path, argv, env, files, spec, nil, "")
+	}
+	unix.Close(p[1])
+	if err != nil {
+		unix.Close(p[0])
+		return fail, fmt.Errorf("exec %s: %w", spec.Path, err)
+	}
+	ch.ErrFD = p[0]
+	return ch, nil
+}
+
+// ReadFailure reads what a trampoline reported on its error pipe errfd
+// (Child.ErrFD). done is true once there is nothing more to wait for (the
+// program was executed, or the trampoline failed and msg says why); the
+// caller then closes errfd. A message is at most a line of ginetd's own
+// text (the trampoline's error), never the program's.
+func ReadFailure(errfd int) (msg string, done bool) {
+	var buf [1024]byte
+	for {
+		n, err := unix.Read(errfd, buf[:])
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err == unix.EAGAIN:
+			return "", false
+		case err != nil:
+			return err.Error(), true
+		}
+		return strings.TrimSpace(string(buf[:n])), true
+	}
+}
+
 // forkExec starts the child with syscall.ForkExec, where startFast does
 // not apply.
-func forkExec(path string, argv, env []string, spec *Spec, cred *syscall.Credential, chroot string) (Child, error) {
+func forkExec(path string, argv, env []string, files []int, spec *Spec, cred *syscall.Credential, chroot string) (Child, error) {
 	pidfd := -1
 	attr := &syscall.ProcAttr{
 		Dir:   spec.Dir,
 		Env:   env,
-		Files: make([]uintptr, len(spec.Files)),
+		Files: make([]uintptr, len(files)),
 		Sys:   &syscall.SysProcAttr{Setsid: true, Chroot: chroot, Credential: cred},
 	}
 	if spec.PidFD {
 		attr.Sys.PidFD = &pidfd
 	}
-	for i, fd := range spec.Files {
+	for i, fd := range files {
 		attr.Files[i] = uintptr(fd)
 	}
 	pid, err := syscall.ForkExec(path, argv, attr)
 	if err != nil {
 		return Child{}, err
 	}
-	return Child{Pid: pid, PidFD: pidfd}, nil
+	return Child{Pid: pid, PidFD: pidfd, ErrFD: -1}, nil
 }
 
 // Status is how a child ended.

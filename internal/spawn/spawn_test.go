@@ -18,14 +18,21 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/spawn/startlimit"
 )
 
 // The test binary doubles as the child: with SPAWNTEST_CHILD set it
 // reports its process state on fd 1 and exits.
 func TestMain(m *testing.M) {
+	if os.Args[0] == TrampolineArg0 {
+		Trampoline(os.Args[1:])
+	}
 	if os.Getenv("SPAWNTEST_CHILD") != "" {
 		reportChild()
 		os.Exit(0)
+	}
+	if os.Getenv("SPAWNTEST_DIRTY") == "1" {
+		dirty()
 	}
 	// As ginetd does at start: what this process inherited is not the
 	// children's.
@@ -60,9 +67,12 @@ func reportChild() {
 		unix.Close(d)
 	}
 	var b strings.Builder
+	if soft, hard, ok := startlimit.Nofile(); ok {
+		fmt.Fprintf(&b, "nofile %d %d\n", soft, hard)
+	}
 	st, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(st), "\n") {
-		for _, k := range []string{"SigBlk:", "SigIgn:", "Uid:", "Gid:", "Groups:"} {
+		for _, k := range []string{"SigBlk:", "SigIgn:", "Uid:", "Gid:", "Groups:", "Umask:"} {
 			if strings.HasPrefix(l, k) {
 				fmt.Fprintln(&b, strings.Join(strings.Fields(l), " "))
 			}
@@ -131,6 +141,13 @@ func runChild(t *testing.T, spec *Spec) string {
 		t.Fatal(err)
 	}
 	st := waitFor(t, ch)
+	if ch.ErrFD >= 0 {
+		msg, _ := ReadFailure(ch.ErrFD)
+		unix.Close(ch.ErrFD)
+		if msg != "" {
+			t.Errorf("trampoline: %s", msg)
+		}
+	}
 	if !st.Success() {
 		t.Fatalf("child: %v; output:\n%s", st, out)
 	}
