@@ -17,6 +17,7 @@ import (
 type child struct {
 	pid   int
 	pidfd int
+	errfd int // the trampoline's error pipe while it runs, or -1
 	svc   *service
 	peer  netip.AddrPort
 	start time.Time
@@ -176,9 +177,12 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, sin
 		return false
 	}
 	now := time.Now()
-	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, svc: svc, peer: peer, start: now}
+	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, errfd: ch.ErrFD, svc: svc, peer: peer, start: now}
 	s.obs.Spawned(svc.label(), now.Sub(since))
 	s.children[ch.Pid] = cd
+	if ch.ErrFD >= 0 {
+		s.watchFD(ch.ErrFD, watch{errOf: cd})
+	}
 	if ch.PidFD >= 0 {
 		s.watchFD(ch.PidFD, watch{child: cd})
 	} else {
@@ -284,8 +288,30 @@ func (s *Supervisor) childExited(c *child) {
 	s.ended(c, st)
 }
 
+// trampolineReport handles c's readable error pipe: EOF once the
+// trampoline has executed the program, or what failed (chroot, rlimit,
+// cgroup, exec, a runtime error), which is logged here and never reaches
+// the client (docs/ginetd.8, CHILDREN).
+func (s *Supervisor) trampolineReport(c *child) {
+	if c.errfd < 0 {
+		return
+	}
+	msg, done := spawn.ReadFailure(c.errfd)
+	if !done {
+		return
+	}
+	s.unwatchFD(c.errfd)
+	unix.Close(c.errfd)
+	c.errfd = -1
+	if msg != "" {
+		c.svc.failed++
+		s.log.Error("spawn-failed", "svc", c.svc.label(), "peer", addrString(c.peer), "pid", c.pid, "err", msg)
+	}
+}
+
 // ended logs a reaped child and releases its slot.
 func (s *Supervisor) ended(c *child, st spawn.Status) {
+	s.trampolineReport(c) // its failure before its exit
 	delete(s.children, c.pid)
 	dur := time.Since(c.start)
 	s.obs.Exited(c.svc.label(), st, dur)

@@ -161,6 +161,7 @@ var ErrStopped = errors.New("supervisor stopped")
 type watch struct {
 	svc   *service
 	child *child
+	errOf *child // the child's trampoline error pipe
 	conn  *inlineConn
 	held  *heldChild // the previous ginetd's child on a wait socket
 }
@@ -218,6 +219,8 @@ func (s *Supervisor) Run() {
 			case w.child != nil || w.held != nil:
 				// A number a new child's pidfd took this round: a stale
 				// event; its exit comes in a later round.
+			case w.errOf != nil:
+				s.trampolineReport(w.errOf)
 			default:
 				s.ready(w.svc)
 			}
@@ -268,6 +271,9 @@ func (s *Supervisor) shutdown() {
 	for _, c := range s.children {
 		if c.pidfd >= 0 {
 			unix.Close(c.pidfd)
+		}
+		if c.errfd >= 0 {
+			unix.Close(c.errfd)
 		}
 	}
 	for fd, w := range s.watches {
