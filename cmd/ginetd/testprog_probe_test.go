@@ -3,11 +3,16 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
+	"os/signal"
+	"regexp"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"syscall"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
 
 	"github.com/ginetd/ginetd/internal/spawn/startlimit"
@@ -122,4 +127,67 @@ func svcProbe() {
 func startNofile() (soft, hard string, ok bool) {
 	s, h, ok := startlimit.Nofile()
 	return strconv.FormatUint(s, 10), strconv.FormatUint(h, 10), ok
+}
+
+// dirty SOFT PROG ARGS...: exec PROG as a careless parent starts a
+// daemon: SIGTSTP, SIGTTIN, SIGTTOU, SIGHUP and SIGPIPE ignored, SIGALRM
+// blocked, and a soft RLIMIT_NOFILE of SOFT (below the hard one, so the
+// Go runtime raises ginetd's own).
+func dirty() {
+	if len(os.Args) < 3 {
+		fmt.Fprintln(os.Stderr, "usage: dirty SOFT PROG ARGS...")
+		os.Exit(2)
+	}
+	soft, err := strconv.ParseUint(os.Args[1], 10, 64)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	signal.Ignore(syscall.SIGTSTP, syscall.SIGTTIN, syscall.SIGTTOU, syscall.SIGHUP, syscall.SIGPIPE)
+	var lim syscall.Rlimit
+	syscall.Getrlimit(syscall.RLIMIT_NOFILE, &lim)
+	lim.Cur = soft
+	// syscall.Setrlimit, not unix.Prlimit: Exec must not put back the
+	// limit this program was started with.
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &lim); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	runtime.LockOSThread()
+	var set unix.Sigset_t
+	set.Val[0] = 1 << (uint(syscall.SIGALRM) - 1)
+	unix.PthreadSigmask(unix.SIG_BLOCK, &set, nil)
+	prog, err := exec.LookPath(os.Args[2])
+	if err == nil {
+		err = syscall.Exec(prog, os.Args[2:], os.Environ())
+	}
+	fmt.Fprintln(os.Stderr, err)
+	os.Exit(1)
+}
+
+// probeclean SOFT: the last command's stdout is svc-probe's report of a
+// clean start: the client's socket on fds 0-2 and nothing else, no
+// signal blocked or ignored, its own session and process group, a soft
+// RLIMIT_NOFILE of SOFT, and none of ginetd's own variables.
+func cmdProbeClean(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: probeclean SOFT")
+	}
+	out := ts.ReadFile("stdout")
+	lines := map[string]bool{}
+	for _, l := range strings.Split(out, "\n") {
+		lines[l] = true
+		if strings.HasPrefix(l, "env LISTEN_") || strings.HasPrefix(l, "env GINETD_") || strings.HasPrefix(l, "env NOTIFY_SOCKET=") {
+			ts.Fatalf("probeclean: ginetd's own variable reached the child: %s", l)
+		}
+	}
+	for _, want := range []string{"fds 0,1,2", "fd 0 socket", "fd 1 socket", "fd 2 socket",
+		"SigBlk 0000000000000000", "SigIgn 0000000000000000", "sid_is_pid true", "pgid_is_pid true"} {
+		if !lines[want] {
+			ts.Fatalf("probeclean: no %q in:\n%s", want, out)
+		}
+	}
+	if !regexp.MustCompile(`(?m)^nofile ` + regexp.QuoteMeta(args[0]) + ` [0-9]+$`).MatchString(out) {
+		ts.Fatalf("probeclean: want soft RLIMIT_NOFILE %s in:\n%s", args[0], out)
+	}
 }
