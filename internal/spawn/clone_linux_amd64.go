@@ -24,7 +24,31 @@ import (
 // and the parent does nothing around the clone: before its execve the
 // child makes only the calls a C inetd's vfork'd child makes
 // (sigprocmask, setsid, the credentials, one dup3 per descriptor, chdir
-// when asked).
+// when asked; prlimit and sigaction when ginetd's start asks for them).
+//
+// Why sharing the live Go heap with the child is safe. The parent thread
+// stays inside clone3 until the child has exec'd or exited (CLONE_VFORK;
+// only a fatal signal interrupts that wait). clone3Exec is NOSPLIT
+// assembly that makes the call without entersyscall, so to the runtime
+// the goroutine is running and its M keeps its P throughout: sysmon does
+// not hand the P to another thread (it only asks for a preemption, which
+// waits for the return), and a stop-the-world, hence any GC phase change,
+// waits for this goroutine too. Other threads may go on running Go code,
+// a concurrent GC mark included, but the child writes no Go pointer: it
+// reads blk (and the strings and groups blk points to) and stores an
+// errno, a uintptr; the kernel stores the pidfd, an int32. Everything it
+// reads is reachable from the parent's frame (blk until the deferred
+// Put, cred through the caller), and heap objects do not move, so none of
+// it is freed or moved while the child runs. The child runs on blk.stack,
+// never on the goroutine's stack, uses no g or TLS, calls nothing, and has
+// no handler to run (CLONE_CLEAR_SIGHAND reset the runtime's), so no Go
+// code can run on its thread.
+//
+// Ignored dispositions survive CLONE_CLEAR_SIGHAND, and the Go runtime
+// raised ginetd's own soft RLIMIT_NOFILE: the child sets SIG_DFL for the
+// signals ginetd holds ignored and restores the RLIMIT_NOFILE ginetd was
+// started with (startstate.go), a system call or two only when ginetd was
+// started so.
 //
 // A kernel without clone3 or CLONE_CLEAR_SIGHAND (or a seccomp filter
 // refusing it) answers ENOSYS, EINVAL or EPERM on the first try; Start then
