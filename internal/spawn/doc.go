@@ -20,5 +20,14 @@
 // Settings that cannot be applied between fork and exec (rlimits, umask,
 // nice, no_new_privs, a cgroup) are applied by re-executing ginetd itself
 // as a small trampoline (see Trampoline) that applies them and then execs
-// the program; services that use none of them pay nothing for it.
+// the program; services that use none of them pay nothing for it. The
+// trampoline never writes to the client on fds 0–2: a failure, even a
+// crash, comes back to ginetd on an error pipe (Child.ErrFD, ReadFailure).
+//
+// Every child starts with every signal at SIG_DFL, none blocked, and the
+// RLIMIT_NOFILE ginetd was started with, whatever ginetd itself inherited
+// (startstate.go; package startlimit records the limit before the Go
+// runtime raises it). syscall.ForkExec cannot reset an inherited SIG_IGN
+// or signal mask, so after such a start its path goes through the
+// trampoline.
 package spawn
