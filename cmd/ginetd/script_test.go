@@ -346,18 +346,24 @@ func cmdUDP(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write(buf[:n])
 }
 
-// signal SIG PID: send HUP, TERM, USR1, USR2... to a process.
+// signal SIG PID: send HUP, TERM, USR1, USR2, STOP, CONT... to a process;
+// PID may be @FILE, a file holding the pid.
 func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 2 {
 		ts.Fatalf("usage: signal SIG PID")
 	}
 	sigs := map[string]syscall.Signal{"HUP": syscall.SIGHUP, "TERM": syscall.SIGTERM, "INT": syscall.SIGINT,
-		"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "KILL": syscall.SIGKILL}
+		"USR1": syscall.SIGUSR1, "USR2": syscall.SIGUSR2, "KILL": syscall.SIGKILL,
+		"STOP": syscall.SIGSTOP, "CONT": syscall.SIGCONT}
 	sig, ok := sigs[args[0]]
 	if !ok {
 		ts.Fatalf("unknown signal %s", args[0])
 	}
-	pid, err := strconv.Atoi(args[1])
+	arg := args[1]
+	if f, ok := strings.CutPrefix(arg, "@"); ok {
+		arg = strings.TrimSpace(ts.ReadFile(f))
+	}
+	pid, err := strconv.Atoi(arg)
 	ts.Check(err)
 	ts.Check(syscall.Kill(pid, sig))
 }
