@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -118,4 +119,60 @@ func udpAsk(ts *testscript.TestScript, c *net.UDPConn, msg string, done func(str
 	}
 	ts.Fatalf("no answer to %q", msg)
 	return ""
+}
+
+// udpbg DURATION ADDR [N] (a program, for exec ... &): N (4) clients send
+// datagrams to ADDR for DURATION, each request from a fresh socket,
+// resent every 300 ms for up to 10 s; prints "ok=N failed=M first=ERR".
+func udpbg() {
+	d, _ := time.ParseDuration(os.Args[1])
+	raddr, err := net.ResolveUDPAddr("udp", os.Args[2])
+	if err != nil {
+		fmt.Println(err)
+		os.Exit(1)
+	}
+	workers := 4
+	if len(os.Args) > 3 {
+		workers, _ = strconv.Atoi(os.Args[3])
+	}
+	var mu sync.Mutex
+	ok, failed, first := 0, 0, ""
+	var wg sync.WaitGroup
+	end := time.Now().Add(d)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 65536)
+			for time.Now().Before(end) {
+				err := func() error {
+					c, err := net.DialUDP("udp", nil, raddr)
+					if err != nil {
+						return err
+					}
+					defer c.Close()
+					for give := time.Now().Add(10 * time.Second); ; {
+						c.Write([]byte("x"))
+						c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+						_, err := c.Read(buf)
+						if err == nil || time.Now().After(give) {
+							return err
+						}
+					}
+				}()
+				mu.Lock()
+				if err != nil {
+					failed++
+					if first == "" {
+						first = err.Error()
+					}
+				} else {
+					ok++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	fmt.Printf("ok=%d failed=%d first=%v\n", ok, failed, first)
 }

@@ -38,6 +38,7 @@ func TestMain(m *testing.M) {
 		"tcpget":             tcpget,
 		"mkstale":            mkstale,
 		"hammerbg":           hammerbg,
+		"udpbg":              udpbg,
 		"jsonlog":            jsonlog,
 		"dirty":              dirty,
 		"pidpoll":            pidpoll,

@@ -23,27 +23,25 @@ func (s *Socket) Seal() error {
 	return nil
 }
 
-// QueuedFrom reports whether every datagram queued on the datagram
-// socket fd, at most limit of them, came from sender, whose datagram the
-// caller has seen first in the queue. It reads nothing: it peeks at each
+// QueuedSenders returns the senders of the datagrams queued on the
+// datagram socket fd, in order, and true; or false when more than limit
+// are queued or the kernel cannot say. It reads nothing: it peeks at each
 // in turn (SO_PEEK_OFF) with buf, which must hold the largest datagram
-// (64 KiB), and leaves the socket's peek offset off. An error, or more
-// than limit datagrams, is a "no". (The kernel's walk passes over an
-// empty datagram that was peeked at before: only the first can have been,
-// and it is sender's.)
-func QueuedFrom(fd int, sender netip.AddrPort, buf []byte, limit int) bool {
+// (64 KiB), and leaves the socket's peek offset off. The kernel's walk
+// passes over an empty datagram that was peeked at before: a caller that
+// peeked at an empty first datagram adds its sender itself.
+func QueuedSenders(fd int, buf []byte, limit int) ([]netip.AddrPort, bool) {
 	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PEEK_OFF, 0); err != nil {
-		return false
+		return nil, false
 	}
 	defer unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_PEEK_OFF, -1)
 	var from RawAddr
-	for i := 0; i <= limit; i++ {
+	var senders []netip.AddrPort
+	for len(senders) <= limit {
 		if _, err := RecvFrom(fd, buf, unix.MSG_PEEK|unix.MSG_DONTWAIT, &from); err != nil {
-			return err == unix.EAGAIN
+			return senders, err == unix.EAGAIN
 		}
-		if from.AddrPort() != sender {
-			return false
-		}
+		senders = append(senders, from.AddrPort())
 	}
-	return false
+	return nil, false
 }

@@ -3,6 +3,7 @@ package listen
 import (
 	"net"
 	"net/netip"
+	"slices"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -10,9 +11,9 @@ import (
 	"github.com/ginetd/ginetd/internal/config"
 )
 
-// QueuedFrom tells a queue of one sender's datagrams from a mixed one,
-// leaving every datagram in place; Seal keeps later datagrams out.
-func TestQueuedFromAndSeal(t *testing.T) {
+// QueuedSenders lists the senders of the queue, leaving every datagram in
+// place; Seal keeps later datagrams out.
+func TestQueuedSendersAndSeal(t *testing.T) {
 	s, err := Open(&config.Service{Name: "t", Proto: config.UDP4, SockType: config.Dgram, Host: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -34,15 +35,13 @@ func TestQueuedFromAndSeal(t *testing.T) {
 
 	a.Write([]byte("1"))
 	a.Write([]byte("2"))
-	if !QueuedFrom(s.FD, from, buf, 8) {
-		t.Error("a queue of one sender's datagrams failed")
-	}
-	if QueuedFrom(s.FD, from, buf, 1) {
-		t.Error("two datagrams passed a limit of 1")
-	}
 	b.Write([]byte("3"))
-	if QueuedFrom(s.FD, from, buf, 8) {
-		t.Error("a mixed queue passed")
+	other := b.LocalAddr().(*net.UDPAddr).AddrPort()
+	if got, ok := QueuedSenders(s.FD, buf, 8); !ok || !slices.Equal(got, []netip.AddrPort{from, from, other}) {
+		t.Errorf("QueuedSenders = %v, %v", got, ok)
+	}
+	if got, ok := QueuedSenders(s.FD, buf, 2); ok {
+		t.Errorf("three datagrams passed a limit of 2: %v", got)
 	}
 	if err := s.Seal(); err != nil {
 		t.Fatal(err)
@@ -67,9 +66,9 @@ func TestQueuedFromAndSeal(t *testing.T) {
 	}
 }
 
-// An empty datagram at the head, peeked at once already (as the
-// supervisor does to learn its sender), does not hide what follows it.
-func TestQueuedFromEmpty(t *testing.T) {
+// An empty datagram that was peeked at (as the supervisor does to learn
+// the first sender) is passed over by the walk, and nothing else is.
+func TestQueuedSendersEmpty(t *testing.T) {
 	s, err := Open(&config.Service{Name: "t", Proto: config.UDP4, SockType: config.Dgram, Host: "127.0.0.1"})
 	if err != nil {
 		t.Fatal(err)
@@ -80,18 +79,15 @@ func TestQueuedFromEmpty(t *testing.T) {
 	defer a.Close()
 	b, _ := net.DialUDP("udp4", nil, dst)
 	defer b.Close()
-	from := a.LocalAddr().(*net.UDPAddr).AddrPort()
 	buf := make([]byte, 65536)
 	a.Write(nil)
-	var ra RawAddr
-	if _, err := RecvFrom(s.FD, buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT, &ra); err != nil || ra.AddrPort() != from {
-		t.Fatalf("peek: %v from %v", err, ra.AddrPort())
-	}
-	if !QueuedFrom(s.FD, from, buf, 8) {
-		t.Error("one empty datagram of the sender failed")
-	}
 	b.Write(nil)
-	if QueuedFrom(s.FD, from, buf, 8) {
-		t.Error("an empty datagram of another sender passed")
+	var ra RawAddr
+	if n, err := RecvFrom(s.FD, buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT, &ra); err != nil || n != 0 {
+		t.Fatalf("peek: %d, %v", n, err)
+	}
+	got, ok := QueuedSenders(s.FD, buf, 8)
+	if want := []netip.AddrPort{b.LocalAddr().(*net.UDPAddr).AddrPort()}; !ok || !slices.Equal(got, want) {
+		t.Errorf("QueuedSenders = %v, %v; want %v", got, ok, want)
 	}
 }

@@ -14,8 +14,8 @@
 // It also holds the descriptor mechanisms around them: the one
 // close-on-exec dup (DupCloexec) and the hand-over of a net.Conn's socket
 // to a child (TakeConn), and, for datagram nowait services, sealing a
-// socket against further datagrams (Seal) and checking whose datagrams
-// are queued on it (QueuedFrom).
+// socket against further datagrams (Seal) and listing whose datagrams
+// are queued on it (QueuedSenders).
 //
 // The package decides nothing: it neither knows configuration syntax nor
 // applies policy.

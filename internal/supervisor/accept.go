@@ -26,6 +26,8 @@ func (s *Supervisor) ready(svc *service) {
 		s.acceptLoop(svc)
 	case svc.cfg.Builtin != "":
 		s.datagrams(svc)
+	case s.holding: // an upgrade is starting (see rotates)
+		s.setState(svc, Paused)
 	default:
 		s.dgramNowait(svc)
 	}

@@ -77,19 +77,16 @@ func (s *Supervisor) spawnWait(svc *service) {
 // queued on it, and the service continues on a fresh socket bound to the
 // same address (the kernel gives new datagrams to the socket bound last).
 //
-// Datagrams from other senders may have queued on the socket behind the
-// first before the fresh one was bound; the child must never read those.
-// So the old socket is sealed (it takes no more datagrams: a later one
-// from the same address and port, a new client on a reused port, cannot
-// reach this child) and its queue is checked: when it holds datagrams of
-// the sender only, the child gets it; otherwise each datagram on it is
-// read and judged here, a refused one logged as refused and the others
-// dropped (logged as drop, reason=mixed-queue), and no child starts.
-// Clients of a datagram service resend what is lost (docs/ginetd.8,
-// CHILDREN).
+// Datagrams from other senders may have queued on the old socket behind
+// the first before the fresh one was bound; a child must never read
+// those. So the old socket is sealed (it takes no more datagrams: a later
+// one from the same address and port, a new client on a reused port,
+// cannot reach its child) and its queue is read up to the last run of
+// datagrams of one sender (handOff). Clients of a datagram service resend
+// what is lost (docs/ginetd.8, CHILDREN).
 func (s *Supervisor) dgramNowait(svc *service) {
 	now := time.Now()
-	_, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	n, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	if err != nil {
 		return
 	}
@@ -116,25 +113,33 @@ func (s *Supervisor) dgramNowait(svc *service) {
 	svc.sock = fresh
 	s.setPolled(svc, true)
 	defer old.Detach() // a unix path belongs to the fresh socket
-	if err := old.Seal(); err != nil || !listen.QueuedFrom(old.FD, peer, s.buf, acceptBatch) {
-		s.mixedQueue(svc, old, now)
-		return
+	var senders []netip.AddrPort
+	if err := old.Seal(); err == nil {
+		var ok bool
+		senders, ok = listen.QueuedSenders(old.FD, s.buf, acceptBatch)
+		if n == 0 && ok { // an empty first datagram, which the walk passes over
+			senders = append([]netip.AddrPort{peer}, senders...)
+		}
+		if !ok {
+			senders = nil // judge and drop them all
+		}
 	}
-	if err := unix.Connect(old.FD, sa); err != nil {
-		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
-		return
-	}
-	old.SetNonblock(false)
-	svc.accepted++
-	s.spawn(svc, old.FD, peer, old.Addr, now)
+	s.handOff(svc, old, senders, now)
 }
 
-// mixedQueue reads every datagram left on a datagram nowait service's old
-// socket whose queue holds more than its first sender's (already
-// admitted) datagrams: each other sender is judged, and what is not
-// refused is dropped, logged and counted.
-func (s *Supervisor) mixedQueue(svc *service, old *listen.Socket, now time.Time) {
-	for i := 0; ; i++ {
+// handOff gives old, sealed, to the child of the last sender in senders
+// (its queue, in order; the first is admitted already), with that
+// sender's last datagrams queued on it and nothing else. The datagrams
+// before them are read here: each sender is judged (a refusal is logged
+// as reject) and an admitted one's datagram is dropped (logged as drop,
+// reason=mixed-queue). With no senders, every datagram is read.
+func (s *Supervisor) handOff(svc *service, old *listen.Socket, senders []netip.AddrPort, now time.Time) {
+	last := len(senders) - 1
+	first := last // the start of the last sender's run
+	for first > 0 && senders[first-1] == senders[last] {
+		first--
+	}
+	for i := 0; i < first || senders == nil; i++ {
 		if _, err := listen.RecvFrom(old.FD, s.buf, unix.MSG_DONTWAIT, &s.from); err != nil {
 			return
 		}
@@ -146,6 +151,24 @@ func (s *Supervisor) mixedQueue(svc *service, old *listen.Socket, now time.Time)
 		s.obs.Refused(svc.label(), "mixed-queue")
 		svc.logger(s).Warn("drop", "svc", svc.label(), "peer", addrString(src), "reason", "mixed-queue")
 	}
+	if first > 0 && !s.admitDatagram(svc, senders[last], now) {
+		for range senders[first:] {
+			listen.RecvFrom(old.FD, s.buf, unix.MSG_DONTWAIT, &s.from)
+		}
+		return
+	}
+	_, sa, err := unix.Recvfrom(old.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
+	if err != nil {
+		return
+	}
+	peer := listen.AddrPort(sa)
+	if err := unix.Connect(old.FD, sa); err != nil {
+		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
+		return
+	}
+	old.SetNonblock(false)
+	svc.accepted++
+	s.spawn(svc, old.FD, peer, old.Addr, now)
 }
 
 // spawn starts svc's program with fd as its fds 0, 1 and 2, registers the

@@ -45,8 +45,9 @@ func (h *Handoff) Close() {
 	h.Held = nil
 }
 
-// PrepareHandover stops starting children on wait services (their sockets
-// stay open; a datagram or client waits in the kernel) and returns what
+// PrepareHandover stops starting children on wait services and datagram
+// nowait services (their sockets stay open; a datagram or client waits in
+// the kernel; see rotates) and returns what
 // the new ginetd needs. CancelHandover undoes it when the upgrade fails;
 // Handover completes it.
 func (s *Supervisor) PrepareHandover() (*Handoff, error) {
@@ -59,8 +60,8 @@ func (s *Supervisor) PrepareHandover() (*Handoff, error) {
 				continue
 			}
 			h.Sockets[key] = svc.sock.FD
-			if svc.waits() {
-				s.resume(svc) // Waiting: see resume
+			if svc.waits() || svc.rotates() {
+				s.resume(svc) // Waiting or Paused: see resume
 			}
 		}
 		held := func(svc *service, pid, pidfd int) {
@@ -113,7 +114,7 @@ func (s *Supervisor) CancelHandover() {
 func (s *Supervisor) cancelHandover() {
 	s.holding = false
 	for _, svc := range s.services {
-		if svc.waits() && svc.state == Waiting {
+		if (svc.waits() && svc.state == Waiting) || (svc.rotates() && svc.state == Paused) {
 			s.resume(svc)
 		}
 	}

@@ -88,6 +88,16 @@ func (svc *service) maxChild() int {
 	return m
 }
 
+// rotates reports whether serving svc replaces its socket: a datagram
+// nowait service with a program (dgramNowait). While an upgrade starts
+// (PrepareHandover) such a service is not served: serving it would give
+// the socket passed to the new ginetd to a child and go on with one the
+// new ginetd never sees. Its datagrams wait in the socket for the new
+// ginetd.
+func (svc *service) rotates() bool {
+	return !svc.stream() && !svc.waits() && svc.cfg.Builtin == ""
+}
+
 // stream reports whether the service's socket is a listening socket.
 func (svc *service) stream() bool { return svc.cfg.Stream() }
 
@@ -127,6 +137,8 @@ func (s *Supervisor) resume(svc *service) {
 	switch {
 	case svc.waits() && (svc.instances > 0 || s.holding):
 		s.setState(svc, Waiting)
+	case svc.rotates() && s.holding:
+		s.setState(svc, Paused)
 	case svc.maxChild() > 0 && svc.instances >= svc.maxChild() && !svc.refusesWhenFull():
 		s.setState(svc, Full)
 	default:
