@@ -5,11 +5,9 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"syscall"
 
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/config/confread"
 	"github.com/ginetd/ginetd/internal/frontdoor"
 )
 
@@ -22,36 +20,12 @@ const (
 	maxPEM    = 1 << 20
 )
 
-// errTooLarge is what readFile returns for a file over its limit.
-var errTooLarge = errors.New("file too large")
-
-// readFile reads a file a service names: a regular file (a FIFO or a
-// device must not block or feed ginetd), opened without blocking, at most
-// limit bytes.
+// readFile reads a file a service names (confread.ReadFile: a regular
+// file, without blocking, at most limit bytes); an error is the system's
+// or confread's, without the path.
 func readFile(path string, limit int64) ([]byte, error) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK|syscall.O_NOCTTY, 0)
-	if err != nil {
-		return nil, unwrap(err)
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return nil, unwrap(err)
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, errors.New("not a regular file")
-	}
-	if fi.Size() > limit {
-		return nil, errTooLarge
-	}
-	b, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, unwrap(err)
-	}
-	if int64(len(b)) > limit {
-		return nil, errTooLarge
-	}
-	return b, nil
+	b, err := confread.ReadFile(path, limit)
+	return b, unwrap(err)
 }
 
 // prepare reads and parses the files s names, so that the supervisor
@@ -115,7 +89,7 @@ func banner(s *config.Service, attr, path string, probs *config.Problems) []byte
 	}
 	b, err := readFile(path, maxBanner)
 	if err != nil {
-		if err == errTooLarge {
+		if errors.Is(err, confread.ErrTooLarge) {
 			err = fmt.Errorf("larger than %d bytes", maxBanner)
 		}
 		probs.Warnf(s.Pos, "%s: %s %s: %v; none is sent", s.Label(), attr, path, err)

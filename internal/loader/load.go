@@ -10,6 +10,7 @@ import (
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/config/confread"
 	"github.com/ginetd/ginetd/internal/config/inetdconf"
 	"github.com/ginetd/ginetd/internal/config/xinetdconf"
 )
@@ -29,7 +30,7 @@ func Load(paths []string, opts Options) (*config.Config, config.Problems) {
 	var all []*config.Service
 	var probs config.Problems
 	for _, path := range paths {
-		src, err := os.ReadFile(path)
+		src, err := confread.ReadFile(path, confread.MaxConfig)
 		if err != nil {
 			probs = append(probs, config.Problem{Pos: config.Pos{File: path}, Msg: readErr(err)})
 			continue

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/config/confread"
 )
 
 // maxIncludeDepth bounds .include nesting even where cycle detection
@@ -61,21 +62,15 @@ type fileSystem interface {
 
 type osFS struct{}
 
-func (osFS) ReadFile(name string) ([]byte, error)  { return os.ReadFile(name) }
+func (osFS) ReadFile(name string) ([]byte, error) {
+	return confread.ReadFile(name, confread.MaxConfig)
+}
 func (osFS) Glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
 func (osFS) IsDir(name string) bool {
 	fi, err := os.Stat(name)
 	return err == nil && fi.IsDir()
 }
-func (osFS) ID(name string) string {
-	if r, err := filepath.EvalSymlinks(name); err == nil {
-		name = r
-	}
-	if a, err := filepath.Abs(name); err == nil {
-		return a
-	}
-	return filepath.Clean(name)
-}
+func (osFS) ID(name string) string { return confread.ID(name) }
 
 // noFS has no files: every include fails to read.
 type noFS struct{}

@@ -2,7 +2,6 @@ package xinetdconf
 
 import (
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/config"
+	"github.com/ginetd/ginetd/internal/config/confread"
 )
 
 // maxIncludeDepth bounds include nesting, cycles aside.
@@ -55,27 +55,13 @@ type osFS struct{}
 
 // errNotRegular is returned for files that are not regular files (devices,
 // fifos, directories): reading them could block or never end.
-var errNotRegular = errors.New("not a regular file")
+var errNotRegular = confread.ErrNotRegular
 
-func (osFS) ReadFile(name string) ([]byte, error) {
-	fi, err := os.Stat(name)
-	if err != nil {
-		return nil, err
-	}
-	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s: %w", name, errNotRegular)
-	}
-	return os.ReadFile(name)
-}
+func (osFS) ReadFile(name string) ([]byte, error) { return confread.ReadFile(name, confread.MaxConfig) }
 
 func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
 
-func (osFS) Key(name string) string {
-	if abs, err := filepath.Abs(name); err == nil {
-		return abs
-	}
-	return filepath.Clean(name)
-}
+func (osFS) Key(name string) string { return confread.ID(name) }
 
 // errText returns err's text without the operation prefix that os adds
 // ("open x: no such file" → "x: no such file").
