@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -439,4 +440,27 @@ func cmdKillAtEnd(ts *testscript.TestScript, neg bool, args []string) {
 			}
 		}
 	})
+}
+
+// rstdial [-n N] ADDR HEXBYTES: N times (1), connect, send the bytes
+// (hex), and reset the connection (SO_LINGER 0) without reading: a
+// client that vanishes mid-header.
+func cmdRstDial(ts *testscript.TestScript, neg bool, args []string) {
+	n := 1
+	if len(args) > 2 && args[0] == "-n" {
+		n, _ = strconv.Atoi(args[1])
+		args = args[2:]
+	}
+	if len(args) != 2 {
+		ts.Fatalf("usage: rstdial [-n N] ADDR HEXBYTES")
+	}
+	b, err := hex.DecodeString(args[1])
+	ts.Check(err)
+	for i := 0; i < n; i++ {
+		c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+		ts.Check(err)
+		c.Write(b)
+		c.(*net.TCPConn).SetLinger(0)
+		c.Close()
+	}
 }

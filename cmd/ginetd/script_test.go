@@ -114,6 +114,7 @@ func TestScripts(t *testing.T) {
 			"killatend":  cmdKillAtEnd,
 			"tlsdial":    cmdTLSDial,
 			"rfc868":     cmdRFC868,
+			"rstdial":    cmdRstDial,
 			"probeclean": cmdProbeClean,
 			"buildpie":   cmdBuildPIE,
 			"clients":    cmdClients,
