@@ -12,7 +12,7 @@ import (
 	"github.com/ginetd/ginetd/internal/loader"
 )
 
-// flags is ginetd's command line (SPEC §2).
+// flags is ginetd's command line (ginetd(8), OPTIONS).
 type flags struct {
 	fs           *flag.FlagSet
 	foreground   bool

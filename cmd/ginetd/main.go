@@ -2,7 +2,7 @@
 // xinetd.conf files, listens on every service's socket at once, answers
 // built-in services itself and starts a program per client.
 //
-// See ginetd(8) (docs/ginetd.8.md) for the command line.
+// See ginetd(8) (docs/ginetd.8) for the command line.
 package main
 
 import (

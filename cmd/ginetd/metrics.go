@@ -9,7 +9,7 @@ import (
 	"github.com/ginetd/ginetd/internal/supervisor"
 )
 
-// newMetrics prepares Prometheus /metrics on -metrics ADDR (SPEC §2, §11):
+// newMetrics prepares Prometheus /metrics on -metrics ADDR (ginetd(8): -metrics):
 // it returns the supervisor's observer (nil without -metrics), the
 // function that counts a reload, and the function that opens the port —
 // separate, so that the new ginetd of an upgrade opens it only once the

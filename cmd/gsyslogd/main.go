@@ -1,4 +1,4 @@
-// Command gsyslogd is the syslog daemon of SPEC §10: it reads messages from
+// Command gsyslogd is the syslog daemon of gsyslogd(8): it reads messages from
 // unix datagram sockets (/dev/log), and optionally UDP and /dev/kmsg, and
 // files them as syslog.conf says. See docs/gsyslogd.md.
 package main

@@ -215,7 +215,7 @@ type Service struct {
 	// AccessTimes (nil: no restriction).
 	Policy AccessPolicy
 
-	// Front door (SPEC §12).
+	// Front door (ginetd.conf(5): proxy_protocol, tls_cert).
 	ProxyProtocol bool
 	ProxyTrusted  []string
 	TLSCert       string

@@ -8,7 +8,7 @@
 // very same descriptor to a child (wait services) and accepts with
 // accept4(2) straight into a blocking descriptor for the child, which is
 // what a C program started by an inetd expects. net.Conn would add ten
-// system calls per connection (see PERF-NOTES.md) and make the shared file
+// system calls per connection (docs/benchmarks.md) and make the shared file
 // description non-blocking.
 //
 // It also holds the descriptor mechanisms around them: the one

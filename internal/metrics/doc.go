@@ -1,5 +1,5 @@
 // Package metrics exports ginetd's numbers in the Prometheus text format
-// (SPEC §11, the -metrics flag of §2).
+// (the -metrics flag of ginetd(8)).
 //
 // New makes a Metrics with its own registry (no global state); Observer
 // gives the supervisor its event sink; ReloadDone counts reloads; Handler

@@ -25,7 +25,7 @@ type sigaction struct {
 // SIG_IGN, keeps exit statuses (no auto-reap) and, unlike SIG_IGN, is what
 // an exec'd child inherits, so every child still starts with SIGCHLD at
 // its default. Delivering SIGCHLD through os/signal would cost every
-// connection two extra thread wake-ups (PERF-NOTES.md, finding 1).
+// connection two extra thread wake-ups (docs/benchmarks.md).
 //
 // Nothing else in the process may wait for children (no os/exec Wait):
 // the central reaper would race it.

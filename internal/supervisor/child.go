@@ -246,7 +246,7 @@ func (s *Supervisor) limitLifetime(c *child, d, grace time.Duration) {
 }
 
 // childEnv is the service's base environment plus the peer in every
-// naming family in use (SPEC §6).
+// naming family in use (ginetd(8), CHILDREN).
 func (s *Supervisor) childEnv(svc *service, peer, local netip.AddrPort) []string {
 	env := make([]string, len(svc.env), len(svc.env)+12)
 	copy(env, svc.env)
@@ -281,7 +281,7 @@ func (s *Supervisor) childEnv(svc *service, peer, local netip.AddrPort) []string
 		add("REMOTE_ADDR", ip)
 		add("REMOTE_PORT", port)
 		add("REMOTE_HOST", ip)
-		if proto == "UDP" { // SPEC §6 names TCP* for every service
+		if proto == "UDP" { // ginetd(8) names TCP* for every service
 			add("TCPREMOTEIP", ip)
 			add("TCPREMOTEPORT", port)
 		}
@@ -353,7 +353,7 @@ func (s *Supervisor) ended(c *child, st spawn.Status) {
 // polling wait4(-1, WNOHANG): after every batch of events while any run,
 // and on a timer backing off from 10 ms to 100 ms when ginetd is otherwise
 // idle, which saves three system calls and an epoll wake-up per
-// connection (PERF-NOTES.md, finding 1). An exit is thus logged at most
+// connection (docs/benchmarks.md). An exit is thus logged at most
 // 100 ms late, and the timer runs (ten wake-ups a second at most) only
 // while such children exist. wait4(-1) also collects children that have
 // a pidfd; their pidfd is then closed unused.

@@ -11,7 +11,7 @@
 // inline echo/discard connections and an eventfd that other goroutines
 // write to after queueing an event. This is OpenBSD inetd's one-thread
 // libevent design in Go; it keeps the per-connection path free of
-// goroutine hand-offs and signal delivery (see PERF-NOTES.md): accept4, a
+// goroutine hand-offs and signal delivery (docs/benchmarks.md): accept4, a
 // check of the limits, one clone3 (internal/spawn), close. Other children
 // are reaped with wait4(-1, WNOHANG) after each round of events and on a
 // backing-off timer while any run.

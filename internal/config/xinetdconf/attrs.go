@@ -79,7 +79,7 @@ func init() {
 		"enabled":        {list: true, defaultsOnly: true, fn: attrEnabled},
 		"disabled":       {list: true, defaultsOnly: true, fn: attrEnabled},
 
-		// ginetd's own (SPEC §12).
+		// ginetd's own (ginetd.conf(5)).
 		"proxy_protocol":    {n: 1, fn: attrBool(func(s *config.Service, v bool) { s.ProxyProtocol = v })},
 		"proxy_trusted":     {list: true, defaults: true, fn: attrProxyTrusted},
 		"tls_cert":          {n: 1, fn: attrPath(func(s *config.Service, v string) { s.TLSCert = v })},
