@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -213,11 +214,16 @@ func peerCred(c net.Conn) (unix.Ucred, error) {
 	return *cred, nil
 }
 
+// maxLine bounds the command line a control client may send.
+const maxLine = 256
+
 func handle(c net.Conn, h Handler) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(time.Minute))
-	line, err := bufio.NewReader(c).ReadString('\n')
-	if err != nil {
+	// A command is one short word: the line is read from at most
+	// maxLine bytes, whatever the peer sends.
+	line, err := bufio.NewReader(io.LimitReader(c, maxLine)).ReadString('\n')
+	if err != nil && len(line) < maxLine { // closed before a whole command
 		return
 	}
 	var r Reply

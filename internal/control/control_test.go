@@ -2,12 +2,15 @@ package control
 
 import (
 	"bytes"
+	"encoding/json"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -114,5 +117,23 @@ func TestListenLeavesOthers(t *testing.T) {
 	s.Close()
 	if b, err := os.ReadFile(path); err != nil || string(b) != "new" {
 		t.Errorf("Close removed what took the path: %q, %v", b, err)
+	}
+}
+
+// TestHandleLongLine: a client that sends a line longer than any command,
+// with no newline, is answered after maxLine bytes instead of being read
+// for as long as it sends.
+func TestHandleLongLine(t *testing.T) {
+	server, client := net.Pipe()
+	defer client.Close()
+	go handle(server, nopHandler{})
+	go client.Write(bytes.Repeat([]byte("x"), 1<<20)) // stops at the pipe's close
+	client.SetReadDeadline(time.Now().Add(10 * time.Second))
+	var r Reply
+	if err := json.NewDecoder(client).Decode(&r); err != nil {
+		t.Fatalf("no reply: %v", err)
+	}
+	if r.OK || !strings.Contains(r.Error, "unknown command") {
+		t.Fatalf("reply %+v, want an unknown-command error", r)
 	}
 }
