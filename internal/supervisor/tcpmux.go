@@ -13,8 +13,13 @@ import (
 	"github.com/ginetd/ginetd/internal/listen"
 )
 
-// tcpmuxTimeout bounds the wait for a client's service name.
-const tcpmuxTimeout = 30 * time.Second
+const (
+	tcpmuxTimeout = 30 * time.Second // bounds the wait for a client's service name
+	tcpmuxMaxLine = 256              // bytes read at most for it
+)
+
+// tcpmuxUnknown is the answer to a name no sub-service has.
+var tcpmuxUnknown = []byte("-Service not available\r\n")
 
 // tcpmux runs RFC 1078 on one connection of the tcpmux built-in: read the
 // service name, answer HELP or an unknown name itself, and hand a known
@@ -24,27 +29,14 @@ const tcpmuxTimeout = 30 * time.Second
 func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Conn, peer netip.AddrPort) {
 	defer s.send(func(s *Supervisor) { s.release(mux, peer.Addr()) })
 	conn.SetDeadline(time.Now().Add(tcpmuxTimeout))
-	line, err := readLine(conn, 256)
+	line, err := readLine(conn, tcpmuxMaxLine)
 	if err != nil {
 		conn.Close()
 		return
 	}
-	name := strings.ToUpper(strings.TrimSpace(line))
-	if name == "HELP" {
-		names := make([]string, 0, len(table))
-		for _, sub := range table {
-			names = append(names, sub.cfg.Name)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			conn.Write([]byte(n + "\r\n"))
-		}
-		conn.Close()
-		return
-	}
-	sub := table[name]
+	sub, reply := tcpmuxLookup(line, table)
 	if sub == nil {
-		conn.Write([]byte("-Service not available\r\n"))
+		conn.Write(reply)
 		conn.Close()
 		return
 	}
@@ -64,6 +56,31 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 	}) {
 		unix.Close(fd)
 	}
+}
+
+// tcpmuxLookup returns the sub-service that a client's request line
+// names (case-insensitive, RFC 1078), or else what the client is
+// answered: for HELP the names, one a line, for any other name
+// tcpmuxUnknown, which never repeats what the client sent.
+func tcpmuxLookup(line string, table map[string]*service) (*service, []byte) {
+	name := strings.ToUpper(strings.TrimSpace(line))
+	if name == "HELP" {
+		names := make([]string, 0, len(table))
+		for _, sub := range table {
+			names = append(names, sub.cfg.Name)
+		}
+		sort.Strings(names)
+		var b strings.Builder
+		for _, n := range names {
+			b.WriteString(n)
+			b.WriteString("\r\n")
+		}
+		return nil, []byte(b.String())
+	}
+	if sub := table[name]; sub != nil {
+		return sub, nil
+	}
+	return nil, tcpmuxUnknown
 }
 
 // readLine reads one line a byte at a time, so that nothing the client
