@@ -1,0 +1,3 @@
+module ginetd-bench/upgload
+
+go 1.26
