@@ -255,19 +255,30 @@ func waitFor(ts *testscript.TestScript, path string, re *regexp.Regexp, d time.D
 	}
 }
 
-// dial [-n] [-src IP] NETWORK ADDR [INPUT]: connect, send INPUT (with \n escapes),
-// half-close (unless -n), and copy everything read until EOF (5 s) to
-// stdout. With !, the connection must fail or be closed without data.
+// dial [-n] [-keep] [-src IP] [-fill N] NETWORK ADDR [INPUT]: connect,
+// send N filler bytes (0) and INPUT (with \n escapes), half-close (unless
+// -n), and copy everything read until EOF (5 s) to stdout. With -keep the
+// socket stays open after EOF until the script ends. With !, the
+// connection must fail or be closed without data.
 func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
-	halfClose := true
+	halfClose, keep := true, false
+	fill := 0
 	d := net.Dialer{Timeout: 5 * time.Second}
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
 		switch args[0] {
 		case "-n":
 			halfClose, args = false, args[1:]
+		case "-keep":
+			keep, args = true, args[1:]
 		case "-src":
 			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
 			args = args[2:]
+		case "-fill":
+			n, err := strconv.Atoi(args[1])
+			if err != nil || n < 0 {
+				ts.Fatalf("dial: bad -fill %q", args[1])
+			}
+			fill, args = n, args[2:]
 		default:
 			ts.Fatalf("dial: unknown flag %s", args[0])
 		}
@@ -282,8 +293,17 @@ func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		ts.Fatalf("dial: %v", err)
 	}
-	defer c.Close()
+	if keep {
+		ts.Defer(func() { c.Close() })
+	} else {
+		defer c.Close()
+	}
 	c.SetDeadline(time.Now().Add(5 * time.Second))
+	if fill > 0 {
+		if _, err := c.Write(make([]byte, fill)); err != nil && !neg {
+			ts.Fatalf("write: %v", err)
+		}
+	}
 	if len(args) > 2 {
 		in := strings.ReplaceAll(strings.Join(args[2:], " "), `\n`, "\n")
 		in = strings.ReplaceAll(in, `\r`, "\r")

@@ -45,6 +45,10 @@
 // wrote is still delivered first), on an error on the client's side, or
 // on Session.Close. Each direction copies through a pooled 32 KiB buffer.
 //
+// The relay (Relay) is ginetd's one byte relay: a redirect service
+// (StartRelay) relays between its client and the redirect target the same
+// way, the target in the child's place.
+//
 // Goroutines: none for ReadProxy. Two per Session for the relay; both end
 // as described above, and Session.Done is closed once they have and every
 // descriptor the session created is closed.

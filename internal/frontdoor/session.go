@@ -25,7 +25,7 @@ type Session struct {
 	// ClientSubject).
 	Env []string
 
-	r *relay
+	r *Relay
 }
 
 // Done is closed when the relay has ended and the client connection and

@@ -20,7 +20,8 @@
 //   - the loop (Run), owned by the caller of Run, stopped by Stop or
 //     Handover;
 //   - one goroutine per connection of chargen, of tcpmux (until the
-//     sub-service is chosen), of a redirect (two more relay the bytes), and
+//     sub-service is chosen), of a redirect (two more, frontdoor.Relay's,
+//     relay the bytes), and
 //     of the front door (PROXY header, TLS handshake; frontdoor's relay
 //     goroutines then belong to the TLS session). Each ends when its
 //     client closes, its deadline passes or its socket is closed, and then
