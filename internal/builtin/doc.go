@@ -1,15 +1,24 @@
 // Package builtin owns the services ginetd answers itself, without a child
 // process: echo (RFC 862), discard (RFC 863), chargen (RFC 864), daytime
-// (RFC 867), time (RFC 868) and the protocol side of tcpmux (RFC 1078).
+// (RFC 867), time (RFC 868) and the name of tcpmux (RFC 1078), whose
+// protocol the supervisor speaks because its sub-services are the
+// supervisor's.
 //
-// It offers three shapes, matching how the supervisor runs them:
-//   - Respond answers a one-shot stream service (daytime, time) with a
-//     single write on the freshly accepted raw descriptor, inline on the
-//     supervisor's thread: no goroutine, no allocation.
-//   - Serve runs a streaming service (echo, discard, chargen) on a
-//     net.Conn in its own goroutine, with an idle deadline.
-//   - Reply computes the answer to one datagram; BadSource is the
-//     anti-reflection check every UDP request passes first.
+// The built-ins are the rows of one table, as OpenBSD inetd's biltins[]:
+// a name, a socket type, how the supervisor runs it (Mode) and the
+// function that does the work. Lookup finds a row; the configuration
+// parsers and the loader ask it which names exist, the supervisor how to
+// run one:
+//   - Answer: Reply's answer is written at once on the loop, the one
+//     write of a stream daytime or time, or the reply to a datagram;
+//   - Loop: the connection stays on the loop and Reply maps each read to
+//     what is written back (stream echo and discard);
+//   - Goroutine: Serve runs on a net.Conn in its own goroutine (stream
+//     chargen);
+//   - Mux: tcpmux, run by the supervisor.
+//
+// BadSource is the anti-reflection check every datagram to a built-in
+// passes first.
 //
 // The package keeps no state besides the once-a-second cache of the
 // daytime line.

@@ -37,19 +37,6 @@ const (
 	DialectXinetd = "xinetd"
 )
 
-// Built-in service names (Service.Builtin).
-var Builtins = []string{"echo", "discard", "chargen", "daytime", "time", "tcpmux"}
-
-// IsBuiltin reports whether name is a built-in service.
-func IsBuiltin(name string) bool {
-	for _, b := range Builtins {
-		if b == name {
-			return true
-		}
-	}
-	return false
-}
-
 // NoLimit, as a rate (Service.MaxRate, Service.CPSRate), means that the
 // rate is not limited at all.
 const NoLimit = -1
@@ -140,7 +127,7 @@ type Service struct {
 	V6Only   *bool  // xinetd v6only; nil = per Proto
 
 	Wait       bool
-	Builtin    string // one of Builtins, or "" for a program service
+	Builtin    string // a built-in's name (package builtin's table), or "" for a program service
 	TCPMux     bool   // a tcpmux sub-service: "tcpmux/NAME" (Name is NAME)
 	TCPMuxPlus bool   // "tcpmux/+NAME": ginetd sends the "+" reply itself
 	Program    string // absolute path of the program

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/builtin"
 	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/config/confread"
@@ -95,8 +96,12 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 	if !prepare(s, probs) {
 		return false
 	}
-	if s.Builtin != "" && !config.IsBuiltin(s.Builtin) {
-		probs.Warnf(s.Pos, "%s: unknown built-in service %q; entry skipped", s.Label(), s.Builtin)
+	if s.Builtin != "" && builtin.Lookup(s.Builtin, s.Stream()) == nil {
+		if builtin.Known(s.Builtin) {
+			probs.Warnf(s.Pos, "%s: built-in service %q has no %s form; entry skipped", s.Label(), s.Builtin, s.SockType)
+		} else {
+			probs.Warnf(s.Pos, "%s: unknown built-in service %q; entry skipped", s.Label(), s.Builtin)
+		}
 		return false
 	}
 	if !s.TCPMux && s.Proto != config.Unix {

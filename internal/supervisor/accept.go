@@ -37,8 +37,8 @@ func (s *Supervisor) ready(svc *service) {
 // service. It checks the spawn rate before accepting, so that a tripped
 // service leaves the client in the kernel's backlog rather than refusing it.
 func (s *Supervisor) acceptLoop(svc *service) {
-	inline := svc.cfg.Builtin != "" && builtin.Inline(svc.cfg.Builtin)
-	goroutine := (svc.cfg.Builtin != "" && !inline) || svc.cfg.Redirect != "" || svc.front()
+	goroutine := (svc.bi != nil && (svc.bi.Mode == builtin.Goroutine || svc.bi.Mode == builtin.Mux)) ||
+		svc.cfg.Redirect != "" || svc.front()
 	flags := unix.SOCK_CLOEXEC
 	if goroutine {
 		flags |= unix.SOCK_NONBLOCK // for the netpoller
@@ -96,16 +96,19 @@ func (s *Supervisor) serve(svc *service, fd int, peer, local netip.AddrPort, env
 	switch {
 	case svc.cfg.Redirect != "":
 		s.startRedirect(svc, fd, peer)
-	case svc.cfg.Builtin != "" && builtin.Inline(svc.cfg.Builtin):
-		builtin.Respond(svc.cfg.Builtin, fd)
-		unix.Close(fd)
-		s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
-	case inlineBuiltin(svc.cfg.Builtin):
-		s.startInline(svc, fd, peer)
-	case svc.cfg.Builtin != "":
-		s.startBuiltin(svc, fd, peer)
-	default:
+	case svc.bi == nil:
 		s.spawnConn(svc, fd, peer, local, env, now)
+	case svc.bi.Mode == builtin.Answer:
+		// One write on a fresh socket: its send buffer holds far more
+		// than an answer, so the write cannot block.
+		s.out, _ = svc.bi.Reply(s.out[:0], nil)
+		unix.Write(fd, s.out)
+		unix.Close(fd)
+		s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.bi.Name)
+	case svc.bi.Mode == builtin.Loop:
+		s.startInline(svc, fd, peer)
+	default:
+		s.startBuiltin(svc, fd, peer)
 	}
 }
 
@@ -313,7 +316,7 @@ func (s *Supervisor) refuse(svc *service, fd int, peer netip.AddrPort, why strin
 	svc.logger(s).Warn("reject", "svc", svc.label(), "peer", addrString(peer), "reason", why)
 }
 
-// startBuiltin runs a streaming built-in in its own goroutine; it counts
+// startBuiltin runs a Goroutine or Mux built-in in its own goroutine; it counts
 // as an instance until it reports back.
 func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 	conn, ok := s.connOf(svc, fd, peer, "builtin")
@@ -321,9 +324,9 @@ func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 		return
 	}
 	s.acquire(svc, peer.Addr())
-	name, idle := svc.cfg.Builtin, s.opts.Idle
-	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", name)
-	if name == "tcpmux" {
+	bi, idle := svc.bi, s.opts.Idle
+	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", bi.Name)
+	if bi.Mode == builtin.Mux {
 		table := svc.tcpmux
 		go s.tcpmux(svc, table, conn, peer)
 		return
@@ -338,7 +341,7 @@ func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 		}).Stop
 	}
 	go func() {
-		builtin.Serve(name, conn, idle)
+		bi.Serve(conn, idle)
 		stopLifetime()
 		conn.Close()
 		s.send(func(s *Supervisor) { s.release(svc, peer.Addr()) })
@@ -395,7 +398,7 @@ func (s *Supervisor) datagrams(svc *service) {
 			continue
 		}
 		svc.accepted++
-		out, ok := builtin.Reply(svc.cfg.Builtin, s.buf[:n], s.out[:0])
+		out, ok := svc.bi.Reply(s.out[:0], s.buf[:n])
 		s.out = out
 		if ok {
 			listen.SendTo(svc.sock.FD, out, unix.MSG_DONTWAIT, from)

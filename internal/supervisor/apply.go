@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/builtin"
 	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/frontdoor"
@@ -100,6 +101,10 @@ func (s *Supervisor) apply(cfg *config.Config) Diff {
 func (s *Supervisor) configure(svc *service) {
 	c := svc.cfg
 	svc.lbl = c.Label()
+	svc.bi = nil
+	if c.Builtin != "" {
+		svc.bi = builtin.Lookup(c.Builtin, c.Stream()) // the loader checked it is there
+	}
 	svc.env = spawn.BaseEnv(c.InheritEnv, c.Env, c.PassEnv)
 	svc.extra = &spawn.Extra{Umask: c.Umask, Nice: c.Nice, Rlimits: c.Rlimits, NoNewPrivs: c.NoNewPrivs,
 		Chroot: c.Chroot, ListenPID: c.SocketActivation, Cgroups: s.cgroups(svc)}
@@ -229,7 +234,7 @@ func (s *Supervisor) linkTCPMux(subs []*config.Service) {
 		table[strings.ToUpper(c.Name)] = svc
 	}
 	for _, svc := range s.services {
-		if svc.cfg.Builtin == "tcpmux" {
+		if svc.bi != nil && svc.bi.Mode == builtin.Mux {
 			svc.tcpmux = table
 		}
 	}

@@ -7,38 +7,36 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// Streaming built-ins that only answer what they read (echo, discard)
-// run on the loop itself, on the raw non-blocking socket in the epoll
-// set: no goroutine, no net.Conn (which costs a dozen system calls per
-// connection), no thread hand-off. Each connection is a small state
-// machine: read what is there, echo it, and wait for the socket to become
-// writable only when the client does not keep up.
+// Stream built-ins of mode builtin.Loop, which only answer what they read
+// (echo, discard), run on the loop itself, on the raw non-blocking socket
+// in the epoll set: no goroutine, no net.Conn (which costs a dozen system
+// calls per connection), no thread hand-off. Each connection is a small
+// state machine: read what is there, write back the built-in's answer to
+// it, and wait for the socket to become writable only when the client
+// does not keep up.
 
-// inlineConn is one echo or discard connection.
+// inlineConn is one connection of a Loop built-in.
 type inlineConn struct {
 	fd      int
 	svc     *service
 	peer    netip.AddrPort
-	echo    bool
-	pending []byte // echo bytes the client has not taken yet
+	reply   func(out, in []byte) ([]byte, bool) // the built-in's Reply
+	pending []byte                              // answer bytes the client has not taken yet
 	last    time.Time
 	started time.Time
 	closed  bool
 }
 
-// inlineBuiltin reports whether the streaming built-in name runs inline.
-func inlineBuiltin(name string) bool { return name == "echo" || name == "discard" }
-
-// startInline takes an accepted connection of an echo or discard service.
+// startInline takes an accepted connection of a Loop built-in.
 func (s *Supervisor) startInline(svc *service, fd int, peer netip.AddrPort) {
 	if err := unix.SetNonblock(fd, true); err != nil {
 		unix.Close(fd)
 		return
 	}
 	now := time.Now()
-	c := &inlineConn{fd: fd, svc: svc, peer: peer, echo: svc.cfg.Builtin == "echo", last: now, started: now}
+	c := &inlineConn{fd: fd, svc: svc, peer: peer, reply: svc.bi.Reply, last: now, started: now}
 	s.acquire(svc, peer.Addr())
-	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.cfg.Builtin)
+	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.bi.Name)
 	s.watchFD(fd, watch{conn: c})
 	s.inlineTimer(c)
 	s.inlineRead(c) // data may have come with the connection
@@ -66,8 +64,8 @@ func (s *Supervisor) inlineRead(c *inlineConn) {
 			return
 		}
 		c.last = time.Now()
-		if c.echo {
-			c.pending = append(c.pending[:0], s.buf[:n]...)
+		if out, ok := c.reply(c.pending[:0], s.buf[:n]); ok && len(out) > 0 {
+			c.pending = out
 			if !s.inlineWrite(c) {
 				return // waiting for the client to read
 			}

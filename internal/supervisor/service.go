@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/ginetd/ginetd/internal/access"
+	"github.com/ginetd/ginetd/internal/builtin"
 	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/frontdoor"
@@ -31,7 +32,8 @@ const (
 // touches it. cfg is swapped whole at reload, never modified.
 type service struct {
 	cfg    *config.Service
-	lbl    string // cfg.Label(), computed once per configuration
+	lbl    string           // cfg.Label(), computed once per configuration
+	bi     *builtin.Service // the built-in cfg names, or nil for a program
 	key    string
 	sock   *listen.Socket
 	state  State

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/ginetd/ginetd/internal/builtin"
 	"github.com/ginetd/ginetd/internal/config"
 )
 
@@ -191,10 +192,10 @@ func (e *entry) setProgram(prog string, line int, args []string) {
 		// SERVICE names the built-in; when it does not (a port number, or
 		// a name of the admin's own), the word after "internal" does.
 		name := svc.Name
-		if !config.IsBuiltin(name) && len(args) > 0 {
+		if !builtin.Known(name) && len(args) > 0 {
 			name = args[0]
 		}
-		if !config.IsBuiltin(name) {
+		if !builtin.Known(name) {
 			e.warnf(line, "unknown built-in service %q", name)
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/ginetd/ginetd/internal/builtin"
 	"github.com/ginetd/ginetd/internal/config"
 )
 
@@ -84,9 +85,6 @@ func (st *state) posOf(name string) config.Pos {
 	return st.svc.Pos
 }
 
-// builtins served for INTERNAL services, by socket type.
-var internalNames = []string{"echo", "discard", "chargen", "daytime", "time"}
-
 // xinetdSpecials are xinetd's own internal services that ginetd lacks.
 var xinetdSpecials = []string{"servers", "services", "xadmin"}
 
@@ -104,7 +102,7 @@ func builtinFor(name, id, sock string) string {
 		return s
 	}
 	for _, c := range []string{name, strip(name), id, strip(id)} {
-		if contains(internalNames, c) || (c == "tcpmux" && sock == config.Stream) {
+		if builtin.Lookup(c, sock == config.Stream) != nil {
 			return c
 		}
 	}
