@@ -48,7 +48,7 @@ func (s *Supervisor) acceptLoop(svc *service) {
 			s.fdPause(svc)
 			return
 		}
-		now := time.Now()
+		now := s.clock.Now()
 		if svc.cfg.Builtin == "" && svc.rate.Next(now).After(now) {
 			// Out of spawns. The first round of a wake-up knows a client
 			// waits; later ones do not, and epoll wakes us again if so.
@@ -137,7 +137,7 @@ func (s *Supervisor) acceptError(svc *service, err error) {
 		}
 		s.setState(svc, Paused)
 		gen := svc.gen
-		s.after(time.Now().Add(svc.pauseDelay), func() {
+		s.after(s.clock.Now().Add(svc.pauseDelay), func() {
 			if svc.gen == gen && svc.state == Paused {
 				s.resume(svc)
 			}
@@ -288,7 +288,7 @@ func (svc *service) overInstances() bool {
 
 // pause stops polling svc until at (xinetd's cps pause).
 func (s *Supervisor) pause(svc *service, at time.Time, why string) {
-	s.log.Warn("pause", "svc", svc.label(), "reason", why, "resume", time.Until(at).Round(time.Millisecond))
+	s.log.Warn("pause", "svc", svc.label(), "reason", why, "resume", at.Sub(s.clock.Now()).Round(time.Millisecond))
 	s.holdUntil(svc, Paused, at)
 }
 
@@ -394,7 +394,7 @@ func (s *Supervisor) datagrams(svc *service) {
 			s.log.Debug("reject", "svc", svc.label(), "peer", addrString(src), "reason", "bad-source")
 			continue
 		}
-		if !s.admitDatagram(svc, src, time.Now()) {
+		if !s.admitDatagram(svc, src, s.clock.Now()) {
 			continue
 		}
 		svc.accepted++

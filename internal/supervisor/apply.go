@@ -213,7 +213,7 @@ func (s *Supervisor) bindFailed(svc *service, err error) {
 	}
 	svc.state = BindRetry
 	gen := svc.gen
-	s.after(time.Now().Add(svc.retryDelay), func() {
+	s.after(s.clock.Now().Add(svc.retryDelay), func() {
 		if svc.gen == gen && svc.state == BindRetry && s.services[svc.key] == svc {
 			s.open(svc)
 		}

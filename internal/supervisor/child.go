@@ -41,7 +41,7 @@ func (s *Supervisor) spawnConn(svc *service, fd int, peer, local netip.AddrPort,
 // stops polling the socket until the child exits. The datagram or
 // connection that woke the loop is left for the child.
 func (s *Supervisor) spawnWait(svc *service) {
-	now := time.Now()
+	now := s.clock.Now()
 	var peer netip.AddrPort
 	if !svc.stream() {
 		// Learn the sender without consuming the datagram, and judge it;
@@ -85,7 +85,7 @@ func (s *Supervisor) spawnWait(svc *service) {
 // datagrams of one sender (handOff). Clients of a datagram service resend
 // what is lost (docs/ginetd.8, CHILDREN).
 func (s *Supervisor) dgramNowait(svc *service) {
-	now := time.Now()
+	now := s.clock.Now()
 	n, sa, err := unix.Recvfrom(svc.sock.FD, s.buf[:1], unix.MSG_PEEK|unix.MSG_DONTWAIT)
 	if err != nil {
 		return
@@ -199,7 +199,7 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, sin
 		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
 		return false
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	cd := &child{pid: ch.Pid, pidfd: ch.PidFD, errfd: ch.ErrFD, svc: svc, peer: peer, start: now}
 	s.obs.Spawned(svc.label(), now.Sub(since))
 	s.children[ch.Pid] = cd
@@ -236,7 +236,7 @@ func (s *Supervisor) limitLifetime(c *child, d, grace time.Duration) {
 		}
 		s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "TERM")
 		unix.Kill(-c.pid, unix.SIGTERM)
-		s.after(time.Now().Add(grace), func() {
+		s.after(s.clock.Now().Add(grace), func() {
 			if s.children[c.pid] == c {
 				s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "KILL")
 				unix.Kill(-c.pid, unix.SIGKILL)
@@ -336,7 +336,7 @@ func (s *Supervisor) trampolineReport(c *child) {
 func (s *Supervisor) ended(c *child, st spawn.Status) {
 	s.trampolineReport(c) // its failure before its exit
 	delete(s.children, c.pid)
-	dur := time.Since(c.start)
+	dur := s.clock.Now().Sub(c.start)
 	s.obs.Exited(c.svc.label(), st, dur)
 	level := slog.LevelInfo
 	if !st.Success() {
@@ -401,7 +401,7 @@ func (s *Supervisor) schedulePoll(reset bool) {
 		return
 	}
 	s.pollArmed = true
-	s.after(time.Now().Add(s.pollDelay), func() {
+	s.after(s.clock.Now().Add(s.pollDelay), func() {
 		s.pollArmed = false
 		s.reapAll()
 		if s.pollDelay < pollMax {

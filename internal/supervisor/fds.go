@@ -117,7 +117,7 @@ func (s *Supervisor) fdTimer() {
 		return
 	}
 	s.fdTimerSet = true
-	s.after(time.Now().Add(fdRecheck), func() {
+	s.after(s.clock.Now().Add(fdRecheck), func() {
 		s.fdTimerSet = false
 		s.fdResume()
 		if s.fdLow {

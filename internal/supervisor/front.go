@@ -64,7 +64,7 @@ func (s *Supervisor) startFront(svc *service, fd int, peer netip.AddrPort) {
 			}
 			childFD = fd
 		}
-		if !s.send(func(s *Supervisor) { s.serve(svc, childFD, src, dst, env, time.Now()) }) {
+		if !s.send(func(s *Supervisor) { s.serve(svc, childFD, src, dst, env, s.clock.Now()) }) {
 			unix.Close(childFD)
 		}
 	}()

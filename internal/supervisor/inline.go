@@ -33,7 +33,7 @@ func (s *Supervisor) startInline(svc *service, fd int, peer netip.AddrPort) {
 		unix.Close(fd)
 		return
 	}
-	now := time.Now()
+	now := s.clock.Now()
 	c := &inlineConn{fd: fd, svc: svc, peer: peer, reply: svc.bi.Reply, last: now, started: now}
 	s.acquire(svc, peer.Addr())
 	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", svc.bi.Name)
@@ -63,7 +63,7 @@ func (s *Supervisor) inlineRead(c *inlineConn) {
 			s.inlineClose(c)
 			return
 		}
-		c.last = time.Now()
+		c.last = s.clock.Now()
 		if out, ok := c.reply(c.pending[:0], s.buf[:n]); ok && len(out) > 0 {
 			c.pending = out
 			if !s.inlineWrite(c) {
@@ -108,7 +108,7 @@ func (s *Supervisor) inlineTimer(c *inlineConn) {
 		if c.closed {
 			return
 		}
-		now := time.Now()
+		now := s.clock.Now()
 		if d := c.svc.cfg.MaxLifetime; d > 0 && !now.Before(c.started.Add(d)) {
 			s.log.Warn("lifetime", "svc", c.svc.label(), "peer", addrString(c.peer), "max", d)
 			s.inlineClose(c)

@@ -44,10 +44,11 @@ type Options struct {
 // Supervisor is the event loop and the state it owns. Its methods other
 // than Run are safe to call from any goroutine.
 type Supervisor struct {
-	opts Options
-	log  *slog.Logger
-	obs  Observer
-	p    *poller
+	opts  Options
+	log   *slog.Logger
+	obs   Observer
+	p     *poller
+	clock access.Clock // the time of every limit, pause, back-off and timer
 
 	// Owned by the loop goroutine.
 	services    map[string]*service // by config key
@@ -84,6 +85,14 @@ type Supervisor struct {
 
 // New creates a Supervisor; call Run to start its loop.
 func New(opts Options) (*Supervisor, error) {
+	return newSupervisor(opts, access.SystemClock{})
+}
+
+// newSupervisor is New with the clock that limits, pauses, back-offs and
+// the loop's timers read. Tests pass a clock that moves only when they say
+// (supervisor_test.go, testEnv); the timers it makes due run when the test
+// advances it.
+func newSupervisor(opts Options, clock access.Clock) (*Supervisor, error) {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
@@ -109,6 +118,7 @@ func New(opts Options) (*Supervisor, error) {
 		log:      opts.Log,
 		obs:      opts.Observer,
 		p:        p,
+		clock:    clock,
 		services: make(map[string]*service),
 		watches:  make(map[int]watch),
 		children: make(map[int]*child),
@@ -186,7 +196,7 @@ func (s *Supervisor) Run() {
 	defer close(s.done)
 	defer s.p.close()
 	evs := make([]unix.EpollEvent, 64)
-	lastYield := time.Now()
+	lastYield := s.clock.Now()
 	for !s.stopping {
 		n := s.p.wait(evs, s.timeout())
 		// Exits first: a slot (instances, per_source, a wait service's
@@ -228,7 +238,7 @@ func (s *Supervisor) Run() {
 		if s.polled > 0 {
 			s.reapAll()
 		}
-		now := time.Now()
+		now := s.clock.Now()
 		s.runTimers(now)
 		if s.opts.Flush != nil {
 			s.opts.Flush()
@@ -329,7 +339,7 @@ func (s *Supervisor) timeout() int {
 	if len(s.timers) == 0 {
 		return -1
 	}
-	d := time.Until(s.timers[0].at)
+	d := s.timers[0].at.Sub(s.clock.Now())
 	if d <= 0 {
 		return 0
 	}

@@ -52,7 +52,7 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 		if mux.sock != nil {
 			local = mux.sock.Addr
 		}
-		s.serve(sub, fd, peer, local, nil, time.Now())
+		s.serve(sub, fd, peer, local, nil, s.clock.Now())
 	}) {
 		unix.Close(fd)
 	}

@@ -1,0 +1,193 @@
+package supervisor
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestSpawnRateLooping: a service that spawned its rate's worth of
+// children in the interval stops polling (looping, logged once); the next
+// client waits in the backlog until the window allows one more spawn, not
+// an instant sooner, and is then served.
+func TestSpawnRateLooping(t *testing.T) {
+	e := newTestEnv(t, Options{RateInterval: time.Minute})
+	svc := programService("quick", "/bin/true")
+	svc.MaxRate = 2
+	e.apply(svc)
+
+	e.dial("quick")
+	e.await("spawned quick/tcp4")
+	e.advance(10 * time.Second)
+	e.dial("quick")
+	e.await("spawned quick/tcp4")
+	e.dial("quick")
+	if ev := e.await("log looping svc=quick/tcp4"); !strings.Contains(ev, "max=2") || !strings.Contains(ev, "resume=50s") {
+		t.Errorf("looping log: %q, want max=2 resume=50s", ev)
+	}
+	e.wantState("quick", Looping)
+
+	// The window frees its first slot a minute after the first spawn.
+	e.advance(50*time.Second - time.Millisecond)
+	e.none("spawned")
+	e.wantState("quick", Looping)
+	e.advance(time.Millisecond)
+	e.await("log resume svc=quick/tcp4")
+	e.await("spawned quick/tcp4")
+	if st := e.status("quick"); st.Accepted != 3 {
+		t.Errorf("accepted %d, want 3", st.Accepted)
+	}
+	// One slot only: the second slot frees at the second spawn + 1 min.
+	e.dial("quick")
+	e.await("log looping svc=quick/tcp4 max=2 per=1m0s resume=10s")
+	e.wantState("quick", Looping)
+}
+
+// TestPerSourceRate: per-source connections per minute (FreeBSD's
+// max-connections-per-ip-per-minute): a client over the rate is refused,
+// and admitted again once its minute has passed.
+func TestPerSourceRate(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	svc := builtinService("daytime")
+	svc.MaxConnPerIPMin = 2
+	e.apply(svc)
+
+	for i := 0; i < 2; i++ {
+		if got := readAll(t, e.dial("daytime")); got == "" {
+			t.Fatalf("client %d: no daytime", i+1)
+		}
+		e.await("accepted daytime/tcp4")
+		e.advance(20 * time.Second)
+	}
+	if got := readAll(t, e.dial("daytime")); got != "" {
+		t.Errorf("client over the rate read %q", got)
+	}
+	e.await("refused daytime/tcp4 per-source-rate")
+	e.wantState("daytime", Listening) // refused, not paused
+
+	e.advance(20*time.Second - time.Millisecond) // the first minute ends
+	readAll(t, e.dial("daytime"))
+	e.await("refused daytime/tcp4 per-source-rate")
+	e.advance(time.Millisecond)
+	if got := readAll(t, e.dial("daytime")); got == "" {
+		t.Error("no daytime a minute after the first client")
+	}
+	e.await("accepted daytime/tcp4")
+}
+
+// TestCPSPause: xinetd's cps: over the rate, the client is refused and
+// the service stops accepting for the pause; the clients meanwhile wait in
+// the backlog and are served when it ends.
+func TestCPSPause(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	svc := builtinService("daytime")
+	svc.CPSRate, svc.CPSPause = 2, 10*time.Second
+	e.apply(svc)
+
+	for i := 0; i < 2; i++ {
+		readAll(t, e.dial("daytime"))
+		e.await("accepted daytime/tcp4")
+	}
+	readAll(t, e.dial("daytime"))
+	e.await("refused daytime/tcp4 cps")
+	e.await("log pause svc=daytime/tcp4 reason=cps resume=10s")
+	e.wantState("daytime", Paused)
+
+	waiting := e.dial("daytime")
+	e.advance(10*time.Second - time.Millisecond)
+	e.none("accepted")
+	e.wantState("daytime", Paused)
+	e.advance(time.Millisecond)
+	e.await("log resume svc=daytime/tcp4")
+	if got := readAll(t, waiting); got == "" {
+		t.Error("the client that waited out the pause read nothing")
+	}
+	e.await("accepted daytime/tcp4")
+}
+
+// TestInstances: at its instance limit a service stops polling (full)
+// and the next client waits in the backlog until a child exits; with a
+// limit_message the client is refused with it instead; per_source counts
+// the children of one address.
+func TestInstances(t *testing.T) {
+	t.Run("backlog", func(t *testing.T) {
+		e := newTestEnv(t, Options{})
+		svc := programService("cat", "/bin/cat")
+		svc.MaxChild = 1
+		e.apply(svc)
+
+		c1 := e.dial("cat")
+		e.await("spawned cat/tcp4")
+		e.await("state cat/tcp4 full")
+		c2 := e.dial("cat")
+		e.none("accepted")
+
+		c1.Close()
+		e.await("exited cat/tcp4")
+		e.await("state cat/tcp4 listening")
+		e.await("spawned cat/tcp4")
+		echo(t, c2, "second")
+	})
+	t.Run("limit_message", func(t *testing.T) {
+		e := newTestEnv(t, Options{})
+		svc := programService("cat", "/bin/cat")
+		svc.MaxChild, svc.LimitMessage = 1, "busy"
+		e.apply(svc)
+
+		c1 := e.dial("cat")
+		e.await("spawned cat/tcp4")
+		if got := readAll(t, e.dial("cat")); got != "busy\r\n" {
+			t.Errorf("refused client read %q, want the limit message", got)
+		}
+		e.await("refused cat/tcp4 instances")
+		e.wantState("cat", Listening)
+		echo(t, c1, "first")
+	})
+	t.Run("per_source", func(t *testing.T) {
+		e := newTestEnv(t, Options{})
+		svc := programService("cat", "/bin/cat")
+		svc.MaxChildPerIP, svc.LimitMessage = 1, "one each"
+		e.apply(svc)
+
+		c1 := e.dial("cat")
+		e.await("spawned cat/tcp4")
+		if got := readAll(t, e.dial("cat")); got != "one each\r\n" {
+			t.Errorf("second client of one address read %q", got)
+		}
+		e.await("refused cat/tcp4 per-source")
+		c1.Close()
+		e.await("exited cat/tcp4")
+		c3 := e.dial("cat")
+		e.await("spawned cat/tcp4")
+		echo(t, c3, "third")
+	})
+}
+
+// TestLifetime: max_lifetime sends SIGTERM to the child's group when its
+// time is up and SIGKILL a grace later, not before.
+func TestLifetime(t *testing.T) {
+	e := newTestEnv(t, Options{})
+	// A child that ignores SIGTERM; MaxChild gives it a pidfd, so that
+	// its end is seen at once.
+	svc := programService("stubborn", "/bin/sh", "-c", `trap "" TERM; exec cat`)
+	svc.MaxChild, svc.MaxLifetime, svc.KillGrace = 5, time.Minute, 3*time.Second
+	e.apply(svc)
+
+	c := e.dial("stubborn")
+	e.await("spawned stubborn/tcp4")
+	echo(t, c, "alive")
+	e.advance(time.Minute - time.Millisecond)
+	e.none("log lifetime")
+	e.advance(time.Millisecond)
+	e.await("log lifetime svc=stubborn/tcp4")
+	echo(t, c, "still alive") // TERM is ignored
+	e.advance(3*time.Second - time.Millisecond)
+	e.none("log lifetime")
+	e.advance(time.Millisecond)
+	if ev := e.await("log lifetime svc=stubborn/tcp4"); !strings.HasSuffix(ev, "signal=KILL") {
+		t.Errorf("second lifetime event %q, want signal=KILL", ev)
+	}
+	if ev := e.await("exited stubborn/tcp4"); !strings.HasSuffix(ev, "signal SIGKILL") {
+		t.Errorf("exit %q, want killed by SIGKILL", ev)
+	}
+}
