@@ -1,14 +1,11 @@
 package supervisor
 
 import (
-	"log/slog"
 	"net"
 	"os"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/ginetd/ginetd/internal/config"
 )
 
 // openFDs counts this process's open descriptors.
@@ -42,24 +39,6 @@ func echoed(c net.Conn, b string, d time.Duration) error {
 	return err
 }
 
-func waitState(t *testing.T, sup *Supervisor, want State) {
-	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		rows, err := sup.Status()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if rows[0].State == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("state %s, want %s", rows[0].State, want)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestFDPause: with fewer descriptors than the reserve free, a client is
 // still served while nothing else is held; the next one waits (paused)
 // and is served when the first leaves; a pause that nothing ends (the
@@ -71,22 +50,9 @@ func TestFDPause(t *testing.T) {
 	}
 	defer syscall.Setrlimit(syscall.RLIMIT_NOFILE, &orig)
 
-	sup, err := New(Options{Log: slog.New(slog.DiscardHandler)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sup.Run()
-	defer sup.Stop()
-	svc := &config.Service{Name: "echo", ID: "echo", SockType: config.Stream, Proto: config.TCP4,
-		Host: "127.0.0.1", Builtin: "echo", Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit}
-	if _, err := sup.Apply(&config.Config{Services: []*config.Service{svc}}); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := sup.Status()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := rows[0].Addr
+	e := newTestEnv(t, Options{})
+	e.apply(builtinService("echo"))
+	addr := e.status("echo").Addr
 
 	// Three descriptors to spare, far fewer than the reserve (8): the
 	// first client is served all the same, nothing being held.
@@ -106,7 +72,7 @@ func TestFDPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c2.Close()
-	waitState(t, sup, Paused)
+	e.await("state echo/tcp4 paused")
 	c1.Close()
 	if err := echoed(c2, "2", 5*time.Second); err != nil {
 		t.Fatalf("second client, after the first left: %v", err)
@@ -119,9 +85,13 @@ func TestFDPause(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c3.Close()
-	waitState(t, sup, Paused)
+	e.await("state echo/tcp4 paused")
 	setNofile(t, orig.Cur)
-	if err := echoed(c3, "3", 5*fdRecheck); err != nil {
+	e.advance(fdRecheck - time.Millisecond)
+	e.none("state echo/tcp4 listening")
+	e.advance(time.Millisecond)
+	e.await("state echo/tcp4 listening")
+	if err := echoed(c3, "3", eventWait); err != nil {
 		t.Fatalf("third client, after the limit was raised: %v", err)
 	}
 }

@@ -38,16 +38,19 @@ func TestAcceptPauseEMFILE(t *testing.T) {
 			unix.Close(fd)
 		}
 	}()
-	for {
-		fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if errors.Is(err, unix.EMFILE) {
-			break
+	take := func() {
+		for {
+			fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+			if errors.Is(err, unix.EMFILE) {
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			fill = append(fill, fd)
 		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		fill = append(fill, fd)
 	}
+	take()
 	free := func() {
 		unix.Close(fill[len(fill)-1])
 		fill = fill[:len(fill)-1]
@@ -76,6 +79,24 @@ func TestAcceptPauseEMFILE(t *testing.T) {
 	if got := readAll(t, c); got == "" {
 		t.Error("the client that waited read nothing")
 	}
+
+	// A success ends the streak: the next failure is logged and pauses
+	// 5 ms again.
+	c.Close()
+	take()
+	free()
+	c2, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	e.await("log accept-paused svc=daytime/tcp4")
+	e.await("state daytime/tcp4 paused")
+	free()
+	e.advance(5*time.Millisecond - time.Microsecond)
+	e.none("state daytime/tcp4 listening")
+	e.advance(time.Microsecond)
+	e.await("accepted daytime/tcp4")
 }
 
 // TestBindRetryBackoff: a socket that cannot be bound is retried after
