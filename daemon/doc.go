@@ -62,8 +62,10 @@
 // Logger returns a *slog.Logger that writes to the local syslog daemon in
 // the format of syslog(3), with the behaviours of openlog's LOG_PID,
 // LOG_CONS, LOG_PERROR and LOG_NDELAY. It never fails and never blocks for
-// long: without a syslog daemon, it says so once and retries. %m is the
-// text of an error attribute, or Errno.
+// long (with NoWait, not at all): without a syslog daemon, or with one that
+// does not keep up, it drops messages, says so once, retries, and reports
+// how many were lost when syslog is back. %m is the text of an error
+// attribute, or Errno.
 //
 // # PID files
 //

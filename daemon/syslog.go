@@ -44,9 +44,15 @@ type LogOptions struct {
 	// Level is the lowest level logged; nil means slog.LevelInfo.
 	Level slog.Leveler
 	// Timeout bounds the wait for a syslog daemon that does not keep up;
-	// the message is then dropped (or goes to the console with Cons).
-	// Zero means 500ms.
+	// the message is then dropped (or goes to the console with Cons), and
+	// for the next second messages are only tried, not waited for. Zero
+	// means 500ms.
 	Timeout time.Duration
+	// NoWait never waits for the syslog daemon: a message its socket
+	// cannot take at once (the daemon's queue is full because it is
+	// stopped or slow) is dropped and counted, as when it is unreachable.
+	// For a server whose logging must never hold up its work.
+	NoWait bool
 }
 
 // The levels between and beyond slog's four, for the syslog severities
@@ -102,9 +108,16 @@ func Logger(ident string, facility Facility, opts LogOptions) *slog.Logger {
 // the time is local, "[PID]" is there with LogOptions.PID, and attributes
 // follow the message as slog.TextHandler writes them (groups as "g.key").
 //
-// Logging never fails and never blocks for long: when the syslog daemon is
-// not there (or restarts), the handler says so once (per LogOptions),
-// reconnects at the next message, and says nothing until it is lost again.
+// Logging never fails and never blocks for long (with LogOptions.NoWait,
+// never at all): when the syslog daemon is not there, restarts or does not
+// keep up, the handler drops messages and counts them, says once (per
+// LogOptions) that messages are lost, and tries again at every message.
+// The outage ends when syslog takes a report of the count, sent before the
+// next message at warning severity and also given where the outage was
+// reported:
+//
+//	TAG[PID]: syslog is back, 42 messages lost
+//
 // The handler is safe for concurrent use; handlers derived with WithAttrs
 // and WithGroup share its connection.
 type SyslogHandler struct {

@@ -3,6 +3,7 @@
 package daemon
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -111,8 +113,187 @@ func TestSyslogUnreachableThenRestart(t *testing.T) {
 	}
 	defer c2.Close()
 	logAt(h, slog.LevelInfo, "back")
+	if got := recvGram(t, c2); got != "<12>Nov  6 00:55:00 dt: syslog is back, 2 messages lost" {
+		t.Errorf("after restart got %q, want the count of lost messages", got)
+	}
 	if got := recvGram(t, c2); got != "<14>Nov  6 00:55:00 dt: back" {
 		t.Errorf("after restart got %q", got)
+	}
+	if n := strings.Count(stderr.String(), "syslog is back, 2 messages lost\n"); n != 1 {
+		t.Errorf("back notices on stderr: %d, want 1:\n%s", n, stderr.String())
+	}
+}
+
+// TestSyslogNoWaitFull fills the queue of a syslog socket nobody reads,
+// through a NoWait handler whose Timeout would hold each message for an
+// hour if it waited, and checks the accounting once it reads again: the
+// messages before the queue filled arrive, then one report of exactly how
+// many were lost, then the next message; the outage is told once, the
+// recovery once.
+func TestSyslogNoWaitFull(t *testing.T) {
+	c, path := listenGram(t)
+	var notice syncBuffer
+	h := NewSyslogHandler("dt", Daemon, LogOptions{Path: path, NoWait: true, Timeout: time.Hour, Notice: &notice})
+	const extra = 50
+	sent := make(chan int)
+	go func() {
+		i := 0
+		for ; !strings.Contains(notice.String(), "unreachable") && i < 1<<20; i++ {
+			logAt(h, slog.LevelInfo, fmt.Sprintf("m%d", i))
+		}
+		for j := 0; j < extra; j++ {
+			logAt(h, slog.LevelInfo, fmt.Sprintf("m%d", i))
+			i++
+		}
+		sent <- i
+	}()
+	var n int
+	select {
+	case n = <-sent:
+	case <-time.After(time.Minute):
+		t.Fatal("logging waited for a syslog socket that was full")
+	}
+	if !strings.Contains(notice.String(), "not reading") {
+		t.Fatalf("notice %q, want a full queue", notice.String())
+	}
+	// Everything queued, then the report and the next message.
+	queued := drainGram(t, c)
+	for i, m := range queued {
+		if want := fmt.Sprintf("<30>Nov  6 00:55:00 dt: m%d", i); m != want {
+			t.Fatalf("got %q, want %q", m, want)
+		}
+	}
+	got := len(queued)
+	logAt(h, slog.LevelInfo, "after")
+	if m, want := recvGram(t, c), fmt.Sprintf("<28>Nov  6 00:55:00 dt: syslog is back, %d messages lost", n-got); m != want {
+		t.Fatalf("got %q, want %q", m, want)
+	}
+	if n-got < extra {
+		t.Errorf("%d of %d messages lost, want at least %d", n-got, n, extra)
+	}
+	if m := recvGram(t, c); m != "<30>Nov  6 00:55:00 dt: after" {
+		t.Errorf("got %q after the report", m)
+	}
+	want := fmt.Sprintf("dt: syslog unreachable, messages are lost until it is back: syslog %s: not reading: write: resource temporarily unavailable\ndt: syslog is back, %d messages lost\n", path, n-got)
+	if notice.String() != want {
+		t.Errorf("notice writer got\n%s\nwant\n%s", notice.String(), want)
+	}
+}
+
+// drainGram reads the datagrams queued on c, without waiting for more.
+func drainGram(t *testing.T, c *net.UnixConn) []string {
+	t.Helper()
+	rc, err := c.SyscallConn()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var msgs []string
+	buf := make([]byte, 64<<10)
+	err = rc.Read(func(fd uintptr) bool {
+		for {
+			n, _, err := syscall.Recvfrom(int(fd), buf, syscall.MSG_DONTWAIT)
+			if err != nil {
+				return true
+			}
+			msgs = append(msgs, string(buf[:n]))
+		}
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return msgs
+}
+
+// TestSyslogNoWaitStream fills a stream syslog socket nobody reads and
+// checks that every line the daemon reads is whole (a message the socket
+// took in part is finished before any other), then the count of the lost.
+func TestSyslogNoWaitStream(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	var notice syncBuffer
+	h := NewSyslogHandler("dt", User, LogOptions{Path: path, NoWait: true, NDelay: true, Timeout: time.Hour, Notice: &notice})
+	l.(*net.UnixListener).SetDeadline(time.Now().Add(5 * time.Second))
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	long := strings.Repeat("x", 1000)
+	sent := make(chan int)
+	go func() {
+		i := 0
+		for ; !strings.Contains(notice.String(), "unreachable") && i < 1<<20; i++ {
+			logAt(h, slog.LevelInfo, fmt.Sprintf("m%d %s", i, long))
+		}
+		for j := 0; j < 10; j++ {
+			logAt(h, slog.LevelInfo, fmt.Sprintf("m%d %s", i, long))
+			i++
+		}
+		sent <- i
+	}()
+	var n int
+	select {
+	case n = <-sent:
+	case <-time.After(time.Minute):
+		t.Fatal("logging waited for a syslog socket that was full")
+	}
+	conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	r := bufio.NewReader(conn)
+	for got := 0; ; got++ {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			t.Fatalf("after %d lines: %v", got, err)
+		}
+		if got == 0 {
+			logAt(h, slog.LevelInfo, "after")
+		}
+		if strings.Contains(line, "syslog is back") {
+			if want := fmt.Sprintf("<12>Nov  6 00:55:00 dt: syslog is back, %d messages lost\n", n-got); line != want {
+				t.Fatalf("got %q, want %q", line, want)
+			}
+			break
+		}
+		if want := fmt.Sprintf("<14>Nov  6 00:55:00 dt: m%d %s\n", got, long); line != want {
+			t.Fatalf("line %d: got %q, want %q", got, line, want)
+		}
+	}
+	if line, _ := r.ReadString('\n'); line != "<14>Nov  6 00:55:00 dt: after\n" {
+		t.Errorf("got %q after the report", line)
+	}
+}
+
+// TestSyslogRefused checks the accounting when the socket file is there
+// but nobody is bound to it (ECONNREFUSED), as after syslogd was killed.
+func TestSyslogRefused(t *testing.T) {
+	c, path := listenGram(t)
+	var notice syncBuffer
+	h := NewSyslogHandler("dt", User, LogOptions{Path: path, NoWait: true, NDelay: true, Notice: &notice})
+	c.Close()
+	if _, err := os.Stat(path); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3; i++ {
+		logAt(h, slog.LevelInfo, "lost")
+	}
+	os.Remove(path)
+	c2, err := net.ListenUnixgram("unixgram", &net.UnixAddr{Name: path, Net: "unixgram"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	logAt(h, slog.LevelInfo, "back")
+	if got := recvGram(t, c2); got != "<12>Nov  6 00:55:00 dt: syslog is back, 3 messages lost" {
+		t.Errorf("got %q", got)
+	}
+	if got := recvGram(t, c2); got != "<14>Nov  6 00:55:00 dt: back" {
+		t.Errorf("got %q", got)
+	}
+	if got := notice.String(); strings.Count(got, "unreachable") != 1 || !strings.Contains(got, "connection refused") || !strings.HasSuffix(got, "dt: syslog is back, 3 messages lost\n") {
+		t.Errorf("notice writer got %q", got)
 	}
 }
 

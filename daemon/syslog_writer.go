@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -16,8 +17,9 @@ import (
 // defaultSyslogPaths are tried in order when LogOptions.Path is empty.
 var defaultSyslogPaths = []string{"/dev/log", "/var/run/log"}
 
-// congestedFor is how long, after a write timed out, later writes do not
-// wait at all for a syslog daemon that is not reading.
+// congestedFor is how long, after a write timed out, later writes are
+// only tried, not waited for: a syslog daemon that is not reading costs
+// one wait a second, not one per message.
 const congestedFor = time.Second
 
 // syslogWriter owns the connection to the syslog daemon, shared by a
@@ -30,11 +32,14 @@ type syslogWriter struct {
 	notice  io.Writer
 	console string
 	timeout time.Duration
+	noWait  bool
 
 	mu        sync.Mutex
 	conn      net.Conn // nil when not connected
 	stream    bool     // conn is SOCK_STREAM: messages end in '\n'
-	lost      bool     // the unreachable notice was given for this outage
+	pending   []byte   // on a stream, the unsent tail of a started message
+	lost      bool     // in an outage: messages are lost, the notice was given
+	nlost     uint64   // messages lost in this outage
 	congested time.Time
 }
 
@@ -47,6 +52,7 @@ func newSyslogWriter(opts LogOptions) *syslogWriter {
 		notice:  opts.Notice,
 		console: opts.Console,
 		timeout: opts.Timeout,
+		noWait:  opts.NoWait,
 	}
 	if opts.Path != "" {
 		w.paths = []string{opts.Path}
@@ -69,32 +75,49 @@ func newSyslogWriter(opts LogOptions) *syslogWriter {
 }
 
 // send delivers one message; header is the timestamp, tag is "TAG[PID]".
+// A message that cannot be delivered is counted; the first of an outage
+// is reported (tell), and the outage ends when syslog takes the report
+// of the count, which goes before the message.
 func (w *syslogWriter) send(pri int, stamp, tag, msg string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.perror {
 		fmt.Fprintf(w.stderr, "%s: %s\n", tag, msg)
 	}
-	line := fmt.Sprintf("<%d>%s %s: %s", pri, stamp, tag, msg)
-	err := w.write(line)
-	if err == nil {
-		w.lost = false
-		return
+	var err error
+	if w.lost {
+		report := fmt.Sprintf("syslog is back, %d messages lost", w.nlost)
+		warning := pri&^7 | 4
+		if err = w.write(fmt.Sprintf("<%d>%s %s: %s", warning, stamp, tag, report)); err == nil {
+			w.lost, w.nlost = false, 0
+			w.tell(tag + ": " + report)
+		}
 	}
+	line := fmt.Sprintf("<%d>%s %s: %s", pri, stamp, tag, msg)
+	if err == nil {
+		if err = w.write(line); err == nil {
+			return
+		}
+	}
+	w.nlost++
 	if !w.lost {
 		w.lost = true
-		notice := fmt.Sprintf("%s: syslog unreachable, messages are lost until it is back: %v", tag, err)
-		if w.perror {
-			fmt.Fprintln(w.stderr, notice)
-		} else if w.notice != nil {
-			fmt.Fprintln(w.notice, notice)
-		}
-		if w.cons {
-			w.toConsole(notice)
-		}
+		w.tell(fmt.Sprintf("%s: syslog unreachable, messages are lost until it is back: %v", tag, err))
 	}
 	if w.cons {
-		w.toConsole(line[len(fmt.Sprintf("<%d>", pri)):])
+		w.toConsole(line[strings.IndexByte(line, '>')+1:])
+	}
+}
+
+// tell gives an outage notice where LogOptions say.
+func (w *syslogWriter) tell(notice string) {
+	if w.perror {
+		fmt.Fprintln(w.stderr, notice)
+	} else if w.notice != nil {
+		fmt.Fprintln(w.notice, notice)
+	}
+	if w.cons {
+		w.toConsole(notice)
 	}
 }
 
@@ -107,29 +130,96 @@ func (w *syslogWriter) write(line string) error {
 				return err
 			}
 		}
-		b := []byte(line)
-		if w.stream {
-			b = append(b, '\n')
+		if err = w.flushPending(); err == nil {
+			b := []byte(line)
+			if w.stream {
+				b = append(b, '\n')
+			}
+			var n int
+			n, err = w.writeConn(b)
+			if n > 0 && n < len(b) {
+				// Started on a stream: the rest goes before any
+				// other message, or the daemon would read one line
+				// made of two.
+				w.pending = append(w.pending[:0], b[n:]...)
+				err = nil
+			}
+			if err == nil {
+				return nil
+			}
 		}
-		deadline := time.Now().Add(w.timeout)
-		if time.Now().Before(w.congested) {
-			deadline = time.Now() // try, but do not wait
-		}
-		w.conn.SetWriteDeadline(deadline)
-		_, err = w.conn.Write(b)
-		if err == nil {
-			return nil
-		}
-		if errors.Is(err, os.ErrDeadlineExceeded) {
-			w.congested = time.Now().Add(congestedFor)
+		if congested(err) {
 			return fmt.Errorf("syslog %s: not reading: %w", w.conn.RemoteAddr(), err)
 		}
 		// The daemon went away (ECONNREFUSED, ENOTCONN, EPIPE...):
 		// connect again, to the new socket if it restarted.
 		w.conn.Close()
-		w.conn = nil
+		w.conn, w.pending = nil, nil
 	}
 	return err
+}
+
+// congested reports whether err says the daemon is there but not reading.
+func congested(err error) bool {
+	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, os.ErrDeadlineExceeded)
+}
+
+// flushPending writes what is left of a message started on a stream.
+func (w *syslogWriter) flushPending() error {
+	if len(w.pending) == 0 {
+		return nil
+	}
+	n, err := w.writeConn(w.pending)
+	w.pending = w.pending[n:]
+	return err
+}
+
+// writeConn writes b, waiting at most the timeout for a daemon that does
+// not keep up; with NoWait, or for a while after a wait timed out, not at
+// all: what the socket does not take at once is left.
+func (w *syslogWriter) writeConn(b []byte) (int, error) {
+	if w.noWait || time.Now().Before(w.congested) {
+		return writeNow(w.conn, b)
+	}
+	w.conn.SetWriteDeadline(time.Now().Add(w.timeout))
+	n, err := w.conn.Write(b)
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		w.congested = time.Now().Add(congestedFor)
+	}
+	return n, err
+}
+
+// writeNow writes what c's socket takes of b without waiting; a full
+// socket is EAGAIN. (A write deadline in the past would not even try.)
+func writeNow(c net.Conn, b []byte) (int, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0, errors.ErrUnsupported
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	var werr error
+	err = rc.Write(func(fd uintptr) bool {
+		for n < len(b) {
+			m, err := syscall.Write(int(fd), b[n:])
+			if err == syscall.EINTR {
+				continue
+			}
+			if err != nil {
+				werr = os.NewSyscallError("write", err)
+				break
+			}
+			n += m
+		}
+		return true // done: never wait for the socket
+	})
+	if err != nil {
+		return n, err
+	}
+	return n, werr
 }
 
 // dial connects to the first syslog socket that answers, as a datagram

@@ -62,7 +62,7 @@ func (s *Supervisor) configureLog(svc *service) {
 			s.log.Error("log_type", "svc", svc.lbl, "err", err)
 			return
 		}
-		extra = daemon.NewSyslogHandler("ginetd", fac, daemon.LogOptions{PID: true, Path: s.opts.SyslogPath, Level: syslogLevel(lt.Level)})
+		extra = daemon.NewSyslogHandler("ginetd", fac, daemon.LogOptions{PID: true, NoWait: true, Path: s.opts.SyslogPath, Level: syslogLevel(lt.Level)})
 	}
 	svc.log = slog.New(teeHandler{s.log.Handler(), extra})
 }
