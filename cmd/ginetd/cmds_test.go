@@ -464,3 +464,33 @@ func cmdRstDial(ts *testscript.TestScript, neg bool, args []string) {
 		c.Close()
 	}
 }
+
+// lateclient ADDR LOG REGEXP COUNT INPUT: a client that sends INPUT (\r, \n
+// escapes) at once, and again once LOG matches REGEXP COUNT times (ginetd
+// has answered it and closed or shut down its side), then half-closes and
+// copies what it reads until EOF (5 s) to stdout. A reset fails: a server
+// that closes with the request unread resets the connection, whether the
+// first INPUT was still unread or the second finds it closed.
+func cmdLateClient(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 5 {
+		ts.Fatalf("usage: lateclient ADDR LOG REGEXP COUNT INPUT")
+	}
+	_, err := strconv.Atoi(args[3])
+	ts.Check(err)
+	in := strings.NewReplacer(`\n`, "\n", `\r`, "\r").Replace(args[4])
+	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
+	ts.Check(err)
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(15 * time.Second))
+	_, err = io.WriteString(c, in)
+	ts.Check(err)
+	cmdWaitLog(ts, false, []string{args[1], args[2], args[3]})
+	_, err = io.WriteString(c, in)
+	ts.Check(err)
+	c.(*net.TCPConn).CloseWrite()
+	b, err := io.ReadAll(c)
+	ts.Stdout().Write(b)
+	if err != nil {
+		ts.Fatalf("read: %v (after %q)", err, b)
+	}
+}

@@ -115,6 +115,7 @@ func TestScripts(t *testing.T) {
 			"tlsdial":    cmdTLSDial,
 			"rfc868":     cmdRFC868,
 			"rstdial":    cmdRstDial,
+			"lateclient": cmdLateClient,
 			"probeclean": cmdProbeClean,
 			"buildpie":   cmdBuildPIE,
 			"clients":    cmdClients,
