@@ -23,7 +23,7 @@ const RateTableBudget = 8 << 20
 const (
 	rateEntrySize = 128 // rateEntry
 	mapSlotSize   = 192 // its map slot: key, pointer and the map's overhead, growth included
-	bucketsSize   = 256 // buckets
+	bucketsSize   = 280 // buckets
 	timeSize      = 24  // time.Time, one slot of a ring
 )
 

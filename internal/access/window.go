@@ -12,7 +12,7 @@ import "time"
 // as events come, up to max, and Allow does not allocate once it has.
 // Limits above ExactMax, which only guard against runaway loops
 // (nowait.1000000), are counted in 60 buckets of 1/60 of the interval
-// instead: a fixed 248 bytes, whatever the limit. Memory never depends on
+// instead: a fixed 280 bytes, whatever the limit. Memory never depends on
 // more than min(max, ExactMax).
 type Window struct {
 	max      int
@@ -26,11 +26,15 @@ type Window struct {
 const ExactMax = 4096
 
 // buckets count the events of the last 60 slots of 1/60 of the interval
-// each: count[s%60] for slot s, valid for the slots up to last.
+// each: count[s%60] for slot s, valid for the slots up to last. Slots are
+// counted from epoch, the time of the first event, so that times from
+// time.Now are compared by their monotonic clock readings: a step of the
+// system's wall clock does not move them (docs/reliability.md).
 type buckets struct {
 	count [60]uint32
 	last  int64
 	total int
+	epoch time.Time
 }
 
 // NewWindow returns a Window allowing max events per interval.
@@ -61,10 +65,16 @@ func (w *Window) allowBucket(now time.Time) bool {
 	if width <= 0 {
 		width = 1
 	}
-	slot := now.UnixNano() / width
+	if b.epoch.IsZero() {
+		b.epoch = now
+	}
+	slot := b.last // a clock step back counts in the newest slot
+	if e := now.Sub(b.epoch); e >= 0 {
+		slot = int64(e) / width
+	}
 	switch d := slot - b.last; {
 	case d >= 60 || d <= -60 || b.total == 0:
-		*b = buckets{last: slot}
+		*b = buckets{last: slot, epoch: b.epoch}
 	case d > 0:
 		for s := b.last + 1; s <= slot; s++ {
 			i := s % 60
