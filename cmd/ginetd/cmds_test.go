@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+	"golang.org/x/sys/unix"
 )
 
 // More script commands: ports, load and process checks.
@@ -492,5 +493,27 @@ func cmdLateClient(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Stdout().Write(b)
 	if err != nil {
 		ts.Fatalf("read: %v (after %q)", err, b)
+	}
+}
+
+// timensAvailable reports whether unshare(1) can make a time namespace
+// here (the [timens] condition).
+var timensAvailable = sync.OnceValue(func() bool {
+	return exec.Command("unshare", "-T", "--monotonic", "1", "--fork", "true").Run() == nil
+})
+
+// timens: set $TIMENS_AHEAD to an offset of 10 years, and
+// $TIMENS_MONO_BACK and $TIMENS_BOOT_BACK to the (negative) offsets that
+// start CLOCK_MONOTONIC and CLOCK_BOOTTIME near 10 s in a new time
+// namespace (unshare -T --monotonic, --boottime).
+func cmdTimens(ts *testscript.TestScript, neg bool, args []string) {
+	ts.Setenv("TIMENS_AHEAD", strconv.Itoa(10*365*24*3600))
+	for _, c := range []struct {
+		name string
+		id   int32
+	}{{"TIMENS_MONO_BACK", unix.CLOCK_MONOTONIC}, {"TIMENS_BOOT_BACK", unix.CLOCK_BOOTTIME}} {
+		var t unix.Timespec
+		ts.Check(unix.ClockGettime(c.id, &t))
+		ts.Setenv(c.name, strconv.FormatInt(-max(t.Sec-10, 0), 10))
 	}
 }

@@ -80,6 +80,8 @@ func TestScripts(t *testing.T) {
 				return os.Geteuid() == 0, nil
 			case "cgroup": // service cgroups can be created here
 				return cgroup.Available() == nil, nil
+			case "timens": // unshare -T works here
+				return timensAvailable(), nil
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
@@ -116,6 +118,7 @@ func TestScripts(t *testing.T) {
 			"rfc868":     cmdRFC868,
 			"rstdial":    cmdRstDial,
 			"lateclient": cmdLateClient,
+			"timens":     cmdTimens,
 			"probeclean": cmdProbeClean,
 			"buildpie":   cmdBuildPIE,
 			"clients":    cmdClients,
