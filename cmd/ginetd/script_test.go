@@ -59,6 +59,7 @@ var services = map[string]func(){
 	"svc-probe":     svcProbe,
 	"svc-udp-all":   svcUDPAll,
 	"svc-wait-hold": svcWaitHold,
+	"svc-wait-nb":   svcWaitNB,
 }
 
 func TestScripts(t *testing.T) {

@@ -124,6 +124,41 @@ func svcWaitTCP() {
 	}
 }
 
+// svcWaitNB [IDLE] (wait stream) is a Go server on the service socket:
+// it answers each connection with "wait-nb PID nonblock=N", N being
+// whether fd 0 was non-blocking when it started (a C server expects a
+// blocking one), and exits after IDLE (1 s) without a client. Its Go
+// runtime sets O_NONBLOCK on the socket's file description, which ginetd
+// shares. It lives 30 s at most, whatever happens to its accept.
+func svcWaitNB() {
+	time.AfterFunc(30*time.Second, func() { os.Exit(2) })
+	idle := time.Second
+	if len(os.Args) > 1 {
+		idle, _ = time.ParseDuration(os.Args[1])
+	}
+	fl, err := unix.FcntlInt(0, unix.F_GETFL, 0)
+	if err != nil {
+		os.Exit(1)
+	}
+	nb := 0
+	if fl&unix.O_NONBLOCK != 0 {
+		nb = 1
+	}
+	ln, err := net.FileListener(os.NewFile(0, "sock"))
+	if err != nil {
+		os.Exit(1)
+	}
+	for {
+		ln.(*net.TCPListener).SetDeadline(time.Now().Add(idle))
+		c, err := ln.Accept()
+		if err != nil {
+			os.Exit(0)
+		}
+		fmt.Fprintf(c, "wait-nb %d nonblock=%d\n", os.Getpid(), nb)
+		c.Close()
+	}
+}
+
 // svcSleep writes "sleeping PID", then sleeps for its argument (default 2 s).
 func svcSleep() {
 	d := 2 * time.Second

@@ -210,6 +210,17 @@ func (s *Socket) SetNonblock(on bool) error {
 	return nil
 }
 
+// ForceBlocking clears O_NONBLOCK whatever SetNonblock last did: a wait
+// service's child shares the file description and may have set it (a Go
+// server does), and the next child expects a blocking socket.
+func (s *Socket) ForceBlocking() error {
+	if err := unix.SetNonblock(s.FD, false); err != nil {
+		return os.NewSyscallError("fcntl", err)
+	}
+	s.nonblock = false
+	return nil
+}
+
 // Close closes the descriptor and removes a unix socket's path.
 func (s *Socket) Close() error {
 	err := unix.Close(s.FD)

@@ -185,7 +185,13 @@ func (s *Supervisor) open(svc *service) {
 	svc.sock = sock
 	svc.retryDelay = 0
 	svc.lastErr = ""
-	sock.SetNonblock(!svc.waits())
+	if !svc.waits() {
+		// A wait service's socket is made blocking before each child
+		// (spawnWait), never here: an inherited one may be shared with
+		// a running child of the previous ginetd, whose server may
+		// rely on the O_NONBLOCK it set.
+		sock.SetNonblock(true)
+	}
 	s.log.Info("listen", "svc", svc.label(), "addr", sock.String())
 	s.resume(svc)
 }

@@ -59,6 +59,10 @@ func (s *Supervisor) spawnWait(svc *service) {
 		return
 	}
 	svc.accepted++
+	// The socket is blocking for the child, as inetd gives it, even if
+	// the child before set O_NONBLOCK on the file description it shares
+	// (a Go server does). No other child of it runs now.
+	svc.sock.ForceBlocking()
 	if !s.spawn(svc, svc.sock.FD, peer, svc.sock.Addr, now) {
 		// Consume what woke us, or the socket stays readable and the
 		// loop would spin on a service that cannot start.
