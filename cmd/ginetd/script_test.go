@@ -94,6 +94,7 @@ func TestScripts(t *testing.T) {
 			"udp":        cmdUDP,
 			"signal":     cmdSignal,
 			"sleep":      cmdSleep,
+			"waitlisten": cmdWaitListen,
 			"freeport":   cmdFreePort,
 			"hold":       cmdHold,
 			"release":    cmdRelease,
