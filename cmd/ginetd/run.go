@@ -33,9 +33,10 @@ type server struct {
 	sup        *supervisor.Supervisor
 	pidfile    *daemon.PIDFile
 	ctl        *control.Server
-	sigs       chan os.Signal
-	metrics    io.Closer     // the -metrics server
-	reloadDone func(ok bool) // counts reloads for the metrics
+	sigs       chan os.Signal // SIGTERM, SIGINT, SIGUSR1, SIGUSR2
+	hup        chan os.Signal // SIGHUP
+	metrics    io.Closer      // the -metrics server
+	reloadDone func(ok bool)  // counts reloads for the metrics
 	// serveMetrics opens the -metrics port; set while an upgrade waits
 	// for the old ginetd to let go of it.
 	serveMetrics func() (io.Closer, error)
@@ -92,8 +93,15 @@ func serve(f *flags) int {
 	// the moment ginetd says "ready" still stops it cleanly. SIGPIPE is
 	// caught (not ignored) so that a closed stderr or log reader cannot
 	// kill ginetd, while children still start with the default disposition.
+	// SIGHUP and SIGPIPE have channels of their own, so that a storm of
+	// them, while a reload waits for a file being written, cannot fill the
+	// channel and lose a SIGTERM; one pending SIGHUP stands for all those
+	// sent before its reload starts.
 	srv.sigs = make(chan os.Signal, 8)
-	signal.Notify(srv.sigs, syscall.SIGHUP, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGPIPE)
+	signal.Notify(srv.sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGUSR1, syscall.SIGUSR2)
+	srv.hup = make(chan os.Signal, 1)
+	signal.Notify(srv.hup, syscall.SIGHUP)
+	signal.Notify(make(chan os.Signal, 1), syscall.SIGPIPE)
 	defer srv.release()
 	if code, err := srv.start(); err != nil {
 		srv.release() // before the waiting command learns of the failure
@@ -298,10 +306,10 @@ func (srv *server) loop() int {
 	}
 	for {
 		select {
+		case <-srv.hup:
+			srv.handle(request{cmd: "reload"})
 		case sig := <-srv.sigs:
 			switch sig {
-			case syscall.SIGHUP:
-				srv.handle(request{cmd: "reload"})
 			case syscall.SIGTERM, syscall.SIGINT:
 				srv.log.Info("signal", "sig", sig.String())
 				return srv.stop()

@@ -30,10 +30,11 @@ type Options struct {
 func Load(paths []string, opts Options) (*config.Config, config.Problems) {
 	var all []*config.Service
 	var probs config.Problems
+	files := confread.NewReader(nil, &probs)
 	for _, path := range paths {
-		src, err := confread.ReadFile(path, confread.MaxConfig)
+		src, err := files.ReadFile(path)
 		if err != nil {
-			probs = append(probs, config.Problem{Pos: config.Pos{File: path}, Msg: readErr(err)})
+			probs.Errorf(config.Pos{File: path}, "cannot read: %s", confread.ErrText(err))
 			continue
 		}
 		var svcs []*config.Service
@@ -60,13 +61,6 @@ func Load(paths []string, opts Options) (*config.Config, config.Problems) {
 		return nil, probs
 	}
 	return &config.Config{Files: paths, Services: ok}, probs
-}
-
-func readErr(err error) string {
-	if pe, ok := err.(*os.PathError); ok {
-		return "cannot read: " + pe.Err.Error()
-	}
-	return err.Error()
 }
 
 // dedupe reports two services on one address and protocol, naming both

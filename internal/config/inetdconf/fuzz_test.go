@@ -1,54 +1,15 @@
 package inetdconf
 
 import (
-	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
-// memFS is a fileSystem over a map, so that fuzzed .include lines never
-// reach the real file system.
-type memFS map[string][]byte
-
-func (m memFS) ReadFile(name string) ([]byte, error) {
-	if b, ok := m[path.Clean(name)]; ok {
-		return b, nil
-	}
-	return nil, fs.ErrNotExist
-}
-
-func (m memFS) Glob(pattern string) ([]string, error) {
-	if _, err := path.Match(pattern, ""); err != nil {
-		return nil, err
-	}
-	var out []string
-	for name := range m {
-		if ok, _ := path.Match(pattern, name); ok {
-			out = append(out, name)
-		}
-	}
-	sort.Strings(out)
-	return out, nil
-}
-
-func (m memFS) IsDir(name string) bool {
-	name = path.Clean(name) + "/"
-	for n := range m {
-		if strings.HasPrefix(n, name) {
-			return true
-		}
-	}
-	return false
-}
-
-func (m memFS) ID(name string) string { return path.Clean(name) }
-
 func FuzzParse(f *testing.F) {
-	fsys := memFS{}
+	fsys := fstest.MapFS{}
 	seeds := []string{
 		"echo stream tcp nowait root internal\n",
 		"echo on protocol = tcp, user = root, args = \"a\\x41\" 'b';\n.include inetd.d/*.conf\n",
@@ -67,15 +28,15 @@ func FuzzParse(f *testing.F) {
 		if err != nil {
 			f.Fatal(err)
 		}
-		fsys["inetd.d/"+filepath.Base(name)] = b
+		fsys["inetd.d/"+filepath.Base(name)] = &fstest.MapFile{Data: b}
 		seeds = append(seeds, string(b))
 	}
-	fsys["loop.conf"] = []byte(".include inetd.conf\n")
+	fsys["loop.conf"] = &fstest.MapFile{Data: []byte(".include inetd.conf\n")}
 	for _, s := range seeds {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, src string) {
-		files := memFS{"inetd.conf": []byte(src)}
+		files := fstest.MapFS{"inetd.conf": {Data: []byte(src)}}
 		for k, v := range fsys {
 			files[k] = v
 		}

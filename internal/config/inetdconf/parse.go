@@ -1,19 +1,13 @@
 package inetdconf
 
 import (
-	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/config/confread"
 )
-
-// maxIncludeDepth bounds .include nesting even where cycle detection
-// cannot see a cycle (files that change while being read).
-const maxIncludeDepth = 32
 
 // Parse reads inetd.conf text: positional lines of every BSD and Linux
 // inetd, and NetBSD's key-value definitions, mixed freely. name is the
@@ -22,63 +16,47 @@ const maxIncludeDepth = 32
 // system. Parse reports every problem it finds, not just the first; a
 // service with a problem is left out of the result.
 func Parse(name string, src []byte) ([]*config.Service, config.Problems) {
-	return parse(osFS{}, name, src)
+	return parse(nil, name, src)
 }
 
-func parse(fsys fileSystem, name string, src []byte) ([]*config.Service, config.Problems) {
-	p := &parser{fsys: fsys}
-	p.file(name, src, state{}, nil)
+// parse is Parse with included files read from fsys (nil: the operating
+// system's files).
+func parse(fsys fs.FS, name string, src []byte) ([]*config.Service, config.Problems) {
+	p := &parser{}
+	p.files = confread.NewReader(fsys, &p.probs)
+	p.files.Parse(name, src, func(name string, src []byte) { p.file(name, src, state{}) })
 	return p.services, p.probs
 }
 
 // ParseFile reads the file at path and parses it as Parse does.
 func ParseFile(path string) ([]*config.Service, config.Problems) {
-	b, err := os.ReadFile(path)
+	var ps config.Problems
+	b, err := confread.NewReader(nil, &ps).ReadFile(path)
 	if err != nil {
-		var ps config.Problems
-		ps.Errorf(config.Pos{File: path}, "cannot read file: %s", errText(err))
+		ps.Errorf(config.Pos{File: path}, "cannot read: %s", confread.ErrText(err))
 		return nil, ps
 	}
-	return Parse(path, b)
+	svcs, more := Parse(path, b)
+	ps.Add(more)
+	return svcs, ps
 }
 
 // IsNetBSD reports whether src uses NetBSD's 2021 extensions: a key-value
 // definition ("SERVICE on|off key = value, ...;") or an .include directive.
 // Positional lines parse the same way whatever it returns.
 func IsNetBSD(src []byte) bool {
-	p := &parser{fsys: noFS{}}
-	p.file("", src, state{}, nil)
+	p := &parser{}
+	p.files = confread.NewReader(noFS{}, &p.probs)
+	p.files.Parse("", src, func(name string, src []byte) { p.file(name, src, state{}) })
 	return p.sawNetBSD
 }
-
-// fileSystem is what .include needs from the operating system.
-type fileSystem interface {
-	ReadFile(name string) ([]byte, error)
-	Glob(pattern string) ([]string, error)
-	IsDir(name string) bool
-	// ID names a file for cycle detection: its real, absolute path.
-	ID(name string) string
-}
-
-type osFS struct{}
-
-func (osFS) ReadFile(name string) ([]byte, error) {
-	return confread.ReadFile(name, confread.MaxConfig)
-}
-func (osFS) Glob(pattern string) ([]string, error) { return filepath.Glob(pattern) }
-func (osFS) IsDir(name string) bool {
-	fi, err := os.Stat(name)
-	return err == nil && fi.IsDir()
-}
-func (osFS) ID(name string) string { return confread.ID(name) }
 
 // noFS has no files: every include fails to read.
 type noFS struct{}
 
-func (noFS) ReadFile(name string) ([]byte, error)  { return nil, fs.ErrNotExist }
-func (noFS) Glob(pattern string) ([]string, error) { return nil, nil }
-func (noFS) IsDir(name string) bool                { return false }
-func (noFS) ID(name string) string                 { return filepath.Clean(name) }
+func (noFS) Open(name string) (fs.File, error) {
+	return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrNotExist}
+}
 
 // state is what one file passes to the files it includes (NetBSD: the
 // default listen address and the IPsec policy). An included file starts
@@ -89,18 +67,14 @@ type state struct {
 }
 
 type parser struct {
-	fsys      fileSystem
+	files     *confread.Reader // reads included files
 	services  []*config.Service
 	probs     config.Problems
 	sawNetBSD bool
 }
 
-// chainLink is one file in the chain of .include directives being read.
-type chainLink struct{ id, name string }
-
 // file parses one file's text.
-func (p *parser) file(name string, src []byte, st state, chain []chainLink) {
-	chain = append(chain, chainLink{p.fsys.ID(name), name})
+func (p *parser) file(name string, src []byte, st state) {
 	s := newSource(name, src, &p.probs)
 	for !s.eof() {
 		r := s.rest()
@@ -120,17 +94,17 @@ func (p *parser) file(name string, src []byte, st state, chain []chainLink) {
 			continue
 		}
 		s.col += len(r) - len(t)
-		p.entry(s, &st, chain)
+		p.entry(s, &st)
 	}
 }
 
 // entry reads one definition, directive or "ADDR:" line starting at the
 // cursor.
-func (p *parser) entry(s *source, st *state, chain []chainLink) {
+func (p *parser) entry(s *source, st *state) {
 	first, _ := s.word()
 	line := first.line
 	if strings.HasPrefix(first.s, ".") {
-		p.directive(s, st, first, chain)
+		p.directive(s, st, first)
 		return
 	}
 	host, spec, hasHost := splitAddr(first.s)
@@ -181,8 +155,9 @@ func (p *parser) add(st *state, e *entry, host string) {
 }
 
 // directive reads ".include PATH" (NetBSD). Anything after PATH is ignored,
-// as NetBSD does.
-func (p *parser) directive(s *source, st *state, first word, chain []chainLink) {
+// as NetBSD does. A PATH with glob metacharacters includes every file it
+// matches, in sorted order; one that matches nothing is fine (NetBSD).
+func (p *parser) directive(s *source, st *state, first word) {
 	defer s.skipEntry()
 	if first.s != ".include" {
 		s.errorf(first.line, "unknown directive %q", first.s)
@@ -198,64 +173,14 @@ func (p *parser) directive(s *source, st *state, first word, chain []chainLink) 
 	if !filepath.IsAbs(pattern) {
 		pattern = filepath.Join(filepath.Dir(s.file), pattern)
 	}
-	if len(chain) >= maxIncludeDepth {
-		s.errorf(first.line, ".include nested more than %d deep", maxIncludeDepth)
-		return
-	}
-	var names []string
-	if !hasMeta(pattern) {
-		names = []string{pattern}
+	pos := config.Pos{File: s.file, Line: first.line}
+	inc := *st // an included file starts with a copy of the state
+	parse := func(name string, src []byte) { p.file(name, src, inc) }
+	if hasMeta(pattern) {
+		p.files.IncludeGlob(pos, pattern, parse)
 	} else {
-		m, err := p.fsys.Glob(pattern)
-		if err != nil {
-			s.errorf(first.line, "bad .include pattern %q: %s", arg.s, errText(err))
-			return
-		}
-		// A pattern matching nothing is fine (NetBSD). Matches are read in
-		// sorted order so that problems come out the same every time.
-		names = m
-	}
-	for _, name := range names {
-		if p.fsys.IsDir(name) {
-			if hasMeta(pattern) {
-				s.warnf(first.line, ".include: skipping %q: not a regular file", name)
-			} else {
-				s.errorf(first.line, "cannot include %q: is a directory (use %q)", name, filepath.Join(arg.s, "*"))
-			}
-			continue
-		}
-		id := p.fsys.ID(name)
-		for i, c := range chain {
-			if c.id == id {
-				var names []string
-				for _, c := range chain[i:] {
-					names = append(names, c.name)
-				}
-				names = append(names, name)
-				s.errorf(first.line, "include cycle: %s", strings.Join(names, " -> "))
-				id = ""
-				break
-			}
-		}
-		if id == "" {
-			continue
-		}
-		b, err := p.fsys.ReadFile(name)
-		if err != nil {
-			s.errorf(first.line, "cannot read %q: %s", name, errText(err))
-			continue
-		}
-		p.file(name, b, *st, chain)
+		p.files.Include(pos, pattern, parse)
 	}
 }
 
 func hasMeta(path string) bool { return strings.ContainsAny(path, `*?[\`) }
-
-// errText is an error's text without the path a *fs.PathError repeats.
-func errText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}

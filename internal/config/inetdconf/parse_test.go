@@ -447,9 +447,9 @@ func TestInclude(t *testing.T) {
 	}
 	wantp := []string{
 		`cycle.conf:1: include cycle: inetd.conf -> d/b.conf -> cycle.conf -> inetd.conf`,
-		`cycle.conf:2: cannot read "d/missing.conf": no such file or directory`,
-		`inetd.conf:2: warning: .include: skipping "d/dir.conf": not a regular file`,
-		`inetd.conf:4: cannot include "d/sub": is a directory (use "d/sub/*")`,
+		`cycle.conf:2: cannot include "d/missing.conf": no such file or directory`,
+		`inetd.conf:2: warning: skipping "d/dir.conf": not a regular file`,
+		`inetd.conf:4: cannot include "d/sub": is a directory`,
 	}
 	if strings.Join(gotp, "\n") != strings.Join(wantp, "\n") {
 		t.Errorf("problems:\n%s\nwant:\n%s", strings.Join(gotp, "\n"), strings.Join(wantp, "\n"))
@@ -458,7 +458,7 @@ func TestInclude(t *testing.T) {
 
 func TestParseFileMissing(t *testing.T) {
 	_, ps := ParseFile(filepath.Join(t.TempDir(), "nope.conf"))
-	if len(ps) != 1 || !strings.HasSuffix(ps[0].Error(), "nope.conf: cannot read file: no such file or directory") {
+	if len(ps) != 1 || !strings.HasSuffix(ps[0].Error(), "nope.conf: cannot read: no such file or directory") {
 		t.Errorf("got %v", ps)
 	}
 }

@@ -102,7 +102,7 @@ func TestInternalEnabled(t *testing.T) {
 
 func TestParseFileMissing(t *testing.T) {
 	_, ps := ParseFile("testdata/nosuch.conf")
-	if ps.Error() != "testdata/nosuch.conf: testdata/nosuch.conf: no such file or directory" {
+	if ps.Error() != "testdata/nosuch.conf: cannot read: no such file or directory" {
 		t.Errorf("got %q", ps.Error())
 	}
 }

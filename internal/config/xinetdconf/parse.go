@@ -1,19 +1,13 @@
 package xinetdconf
 
 import (
-	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/config/confread"
 )
-
-// maxIncludeDepth bounds include nesting, cycles aside.
-const maxIncludeDepth = 32
 
 // Parse reads the xinetd.conf text src, named name, and returns the
 // services it defines that should run, in file order, with every problem
@@ -26,51 +20,20 @@ const maxIncludeDepth = 32
 // service with a warning that says it is skipped is left out and the
 // others run.
 func Parse(name string, src []byte) ([]*config.Service, config.Problems) {
-	return parse(osFS{}, name, src)
+	return parse(nil, name, src)
 }
 
 // ParseFile reads the file at path and parses it as Parse does.
 func ParseFile(path string) ([]*config.Service, config.Problems) {
-	src, err := osFS{}.ReadFile(path)
+	var ps config.Problems
+	src, err := confread.NewReader(nil, &ps).ReadFile(path)
 	if err != nil {
-		var ps config.Problems
-		ps.Errorf(config.Pos{File: path}, "%s", errText(err))
+		ps.Errorf(config.Pos{File: path}, "cannot read: %s", confread.ErrText(err))
 		return nil, ps
 	}
-	return Parse(path, src)
-}
-
-// fileSystem is what the parser reads includes through: the disk, or a
-// map in tests.
-type fileSystem interface {
-	// ReadFile returns the contents of a regular file; anything else is an
-	// error.
-	ReadFile(name string) ([]byte, error)
-	ReadDir(name string) ([]fs.DirEntry, error)
-	// Key returns a name that is the same for every spelling of one file.
-	Key(name string) string
-}
-
-type osFS struct{}
-
-// errNotRegular is returned for files that are not regular files (devices,
-// fifos, directories): reading them could block or never end.
-var errNotRegular = confread.ErrNotRegular
-
-func (osFS) ReadFile(name string) ([]byte, error) { return confread.ReadFile(name, confread.MaxConfig) }
-
-func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-
-func (osFS) Key(name string) string { return confread.ID(name) }
-
-// errText returns err's text without the operation prefix that os adds
-// ("open x: no such file" → "x: no such file").
-func errText(err error) string {
-	var pe *fs.PathError
-	if errors.As(err, &pe) {
-		return pe.Path + ": " + pe.Err.Error()
-	}
-	return err.Error()
+	svcs, more := Parse(path, src)
+	ps.Add(more)
+	return svcs, ps
 }
 
 // entry is one "defaults" or "service NAME" block.
@@ -83,24 +46,23 @@ type entry struct {
 }
 
 type parser struct {
-	fs      fileSystem
+	files   *confread.Reader // reads included files
 	probs   config.Problems
-	stack   []string // keys of the files being read, outermost first
 	entries []*entry
 }
 
-func parse(fsys fileSystem, name string, src []byte) ([]*config.Service, config.Problems) {
-	p := &parser{fs: fsys}
-	p.file(name, src)
+// parse is Parse with included files read from fsys (nil: the operating
+// system's files).
+func parse(fsys fs.FS, name string, src []byte) ([]*config.Service, config.Problems) {
+	p := &parser{}
+	p.files = confread.NewReader(fsys, &p.probs)
+	p.files.Parse(name, src, p.file)
 	svcs := p.build()
 	return svcs, p.probs
 }
 
 // file reads one file's text.
 func (p *parser) file(name string, src []byte) {
-	p.stack = append(p.stack, p.fs.Key(name))
-	defer func() { p.stack = p.stack[:len(p.stack)-1] }()
-
 	lines := lex(name, src)
 	sawDefaults := config.Pos{}
 	for i := 0; i < len(lines); {
@@ -111,9 +73,9 @@ func (p *parser) file(name string, src []byte) {
 			if len(w) != 2 {
 				p.probs.Errorf(l.pos, "%s needs exactly one file name", w[0])
 			} else if w[0] == "include" {
-				p.include(l.pos, name, w[1])
+				p.files.Include(l.pos, resolve(name, w[1]), p.file)
 			} else {
-				p.includeDir(l.pos, name, w[1])
+				p.files.IncludeDir(l.pos, resolve(name, w[1]), includable, p.file)
 			}
 			i++
 		case "service", "defaults":
@@ -262,69 +224,8 @@ func resolve(from, name string) string {
 	return filepath.Join(filepath.Dir(from), name)
 }
 
-func (p *parser) enter(pos config.Pos, name string) bool {
-	if len(p.stack) >= maxIncludeDepth {
-		p.probs.Errorf(pos, "include %s: includes nested too deeply", name)
-		return false
-	}
-	key := p.fs.Key(name)
-	for _, k := range p.stack {
-		if k == key {
-			p.probs.Errorf(pos, "include %s: include cycle", name)
-			return false
-		}
-	}
-	return true
-}
-
-func (p *parser) include(pos config.Pos, from, arg string) {
-	name := resolve(from, arg)
-	if !p.enter(pos, name) {
-		return
-	}
-	src, err := p.fs.ReadFile(name)
-	if err != nil {
-		p.probs.Errorf(pos, "include: %s", errText(err))
-		return
-	}
-	p.file(name, src)
-}
-
-// includeDir reads every file in dir whose name has no '.' and does not
-// end in '~', in byte order of the names, as xinetd does.
-func (p *parser) includeDir(pos config.Pos, from, arg string) {
-	dir := resolve(from, arg)
-	ents, err := p.fs.ReadDir(dir)
-	if err != nil {
-		p.probs.Errorf(pos, "includedir: %s", errText(err))
-		return
-	}
-	names := make([]string, 0, len(ents))
-	for _, de := range ents {
-		n := de.Name()
-		if n == "" || strings.Contains(n, ".") || strings.HasSuffix(n, "~") {
-			continue
-		}
-		if de.IsDir() {
-			continue
-		}
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	for _, n := range names {
-		name := filepath.Join(dir, n)
-		if !p.enter(pos, name) {
-			continue
-		}
-		src, err := p.fs.ReadFile(name)
-		if err != nil {
-			if errors.Is(err, errNotRegular) {
-				p.probs.Warnf(pos, "includedir: %s is not a regular file; skipped", name)
-			} else {
-				p.probs.Errorf(pos, "includedir: %s", errText(err))
-			}
-			continue
-		}
-		p.file(name, src)
-	}
+// includable reports whether includedir reads the file called name: one
+// whose name has no '.' and does not end in '~', as in xinetd.
+func includable(name string) bool {
+	return name != "" && !strings.Contains(name, ".") && !strings.HasSuffix(name, "~")
 }

@@ -2,7 +2,6 @@ package xinetdconf
 
 import (
 	"io/fs"
-	"path"
 	"reflect"
 	"strings"
 	"syscall"
@@ -14,33 +13,7 @@ import (
 )
 
 // mapFS serves includes from a map, for tests and fuzzing.
-type mapFS fstest.MapFS
-
-func (m mapFS) name(n string) string {
-	n = path.Clean(n)
-	n = strings.TrimPrefix(n, "/")
-	if n == "" {
-		return "."
-	}
-	return n
-}
-
-func (m mapFS) ReadFile(n string) ([]byte, error) {
-	f, ok := m[m.name(n)]
-	if !ok {
-		return nil, &fs.PathError{Op: "open", Path: n, Err: fs.ErrNotExist}
-	}
-	if !f.Mode.IsRegular() {
-		return nil, &fs.PathError{Op: "open", Path: n, Err: errNotRegular}
-	}
-	return f.Data, nil
-}
-
-func (m mapFS) ReadDir(n string) ([]fs.DirEntry, error) {
-	return fstest.MapFS(m).ReadDir(m.name(n))
-}
-
-func (m mapFS) Key(n string) string { return "/" + m.name(n) }
+type mapFS = fstest.MapFS
 
 func parseString(src string) ([]*config.Service, config.Problems) {
 	return parse(mapFS{}, "x.conf", []byte(src))
@@ -545,8 +518,8 @@ func TestProblems(t *testing.T) {
 			name: "include problems",
 			src:  "include nosuch\nincludedir nodir\ninclude\n",
 			want: []string{
-				`x.conf:1: include: nosuch: file does not exist`,
-				`x.conf:2: includedir: nodir: file does not exist`,
+				`x.conf:1: cannot include "nosuch": file does not exist`,
+				`x.conf:2: cannot include "nodir": file does not exist`,
 				`x.conf:3: include needs exactly one file name`,
 			},
 		},
@@ -592,7 +565,7 @@ func TestInclude(t *testing.T) {
 		"etc/xinetd.d/zz-defults": {Data: []byte("defaults\n{\n per_source = 3\n}\n")},
 	}
 	t.Run("order and skipping", func(t *testing.T) {
-		src, _ := fsys.ReadFile("/etc/xinetd.conf")
+		src, _ := fsys.ReadFile("etc/xinetd.conf")
 		svcs, ps := parse(fsys, "/etc/xinetd.conf", src)
 		var got []string
 		for _, s := range svcs {
@@ -605,29 +578,29 @@ func TestInclude(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("services %q, want %q", got, want)
 		}
-		wantP := "/etc/xinetd.conf:6: warning: includedir: /etc/xinetd.d/fifo is not a regular file; skipped"
+		wantP := `/etc/xinetd.conf:6: warning: skipping "/etc/xinetd.d/fifo": not a regular file`
 		if ps.Error() != wantP {
 			t.Errorf("problems:\n%v\nwant:\n%s", ps.Error(), wantP)
 		}
 	})
 	t.Run("cycle", func(t *testing.T) {
-		src, _ := fsys.ReadFile("/etc/loop/a.conf")
+		src, _ := fsys.ReadFile("etc/loop/a.conf")
 		_, ps := parse(fsys, "/etc/loop/a.conf", src)
-		want := "/etc/loop/b.conf:1: include /etc/loop/a.conf: include cycle"
+		want := "/etc/loop/b.conf:1: include cycle: /etc/loop/a.conf -> /etc/loop/b.conf -> /etc/loop/a.conf"
 		if ps.Error() != want {
 			t.Errorf("problems:\n%v\nwant:\n%s", ps.Error(), want)
 		}
 	})
 	t.Run("includedir of its own directory", func(t *testing.T) {
-		src, _ := fsys.ReadFile("/etc/self/xinetd.conf")
+		src, _ := fsys.ReadFile("etc/self/xinetd.conf")
 		svcs, ps := parse(fsys, "/etc/self/xinetd.conf", src)
-		want := "/etc/self/e:1: include /etc/self/xinetd.conf: include cycle"
+		want := "/etc/self/e:1: include cycle: /etc/self/xinetd.conf -> /etc/self/e -> /etc/self/xinetd.conf"
 		if ps.Error() != want || len(svcs) != 1 {
 			t.Errorf("%d services, problems:\n%v\nwant:\n%s", len(svcs), ps.Error(), want)
 		}
 	})
 	t.Run("absolute include", func(t *testing.T) {
-		src, _ := fsys.ReadFile("/etc/abs/xinetd.conf")
+		src, _ := fsys.ReadFile("etc/abs/xinetd.conf")
 		svcs, ps := parse(fsys, "/etc/abs/xinetd.conf", src)
 		if len(ps) != 0 || len(svcs) != 1 {
 			t.Errorf("%d services, problems:\n%v", len(svcs), ps.Error())
