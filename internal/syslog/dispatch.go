@@ -1,11 +1,14 @@
 package syslog
 
 import (
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
 	"github.com/ginetd/ginetd/internal/syslog/input"
 	"github.com/ginetd/ginetd/internal/syslog/msg"
+	"github.com/ginetd/ginetd/internal/syslog/sink"
 )
 
 // dispatcher holds the running table, its sinks and their repetition
@@ -26,6 +29,10 @@ type dispatcher struct {
 	line    []byte
 	line5   []byte    // the RFC 5424 line of the message, made when an output needs it
 	written []*output // outputs written in the current batch
+
+	pid      []byte        // of gsyslogd, for its own messages
+	notices  []msg.Message // outputs' failures and recoveries, to log after the batch
+	noticing bool          // in the last round of notices: a further one goes to stderr only
 }
 
 func newDispatcher(host []byte, t *table, report func(int, string, ...any)) *dispatcher {
@@ -45,6 +52,7 @@ func (d *dispatcher) handle(b *input.Batch) {
 		d.message(&b.Msgs[i], b.Remote)
 	}
 	d.flush()
+	d.writeNotices()
 }
 
 // own writes one of the daemon's own messages.
@@ -52,11 +60,23 @@ func (d *dispatcher) own(m *msg.Message) {
 	d.handle(&input.Batch{Msgs: []msg.Message{*m}})
 }
 
-// swap installs t and retires (flushes, closes) the previous table.
+// swap installs t and retires (flushes, closes) the previous table. An
+// output of t with the name of a failing one goes on failing, with its
+// count, until a batch goes through: a reload does not hide the loss.
 func (d *dispatcher) swap(t *table) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.retire()
+	for _, old := range d.t.outputs {
+		if !old.failing {
+			continue
+		}
+		for _, o := range t.outputs {
+			if o.name == old.name {
+				o.failing, o.dropped = true, old.dropped
+			}
+		}
+	}
 	d.t = t
 }
 
@@ -70,6 +90,7 @@ func (d *dispatcher) tick(now time.Time) {
 	d.now = now
 	d.flushRepeats(false)
 	d.flush()
+	d.writeNotices()
 }
 
 // close retires the table for good.
@@ -79,6 +100,11 @@ func (d *dispatcher) close() {
 	if !d.closed {
 		d.retire()
 		d.closed = true
+		for _, o := range d.t.outputs {
+			if o.failing {
+				d.report(msg.Err, "%s still failing at exit, %d lines dropped", o.name, o.dropped)
+			}
+		}
 	}
 }
 
@@ -155,27 +181,78 @@ func (d *dispatcher) write(o *output, line []byte, m *msg.Message) {
 	d.check(o, o.sink.Write(line, m))
 }
 
-// flush ends a batch: every output written is flushed (and synced).
+// flush ends a batch: every output written is flushed (and synced). An
+// output that was failing works again once a whole batch of it went
+// through.
 func (d *dispatcher) flush() {
 	for _, o := range d.written {
 		o.dirty = false
 		d.check(o, o.sink.Flush())
+		if o.failing && !o.failed {
+			o.failing = false
+			d.notice(msg.Notice, "%s works again, %d lines dropped", o.name, o.dropped)
+			o.dropped = 0
+		}
+		o.failed = false
 	}
 	d.written = d.written[:0]
 }
 
-// check reports the first error of a failing output, and its recovery.
-// The report goes to stderr only: a message routed to the failing output
-// would fail again.
+// check counts the lines an error of o cost, and reports the first error
+// of a failing output.
 func (d *dispatcher) check(o *output, err error) {
-	switch {
-	case err != nil && !o.failing:
-		o.failing = true
-		d.report(msg.Err, "%v (further errors of %s are not reported until it works again)", err, o.name)
-	case err == nil && o.failing:
-		o.failing = false
-		d.report(msg.Notice, "%s works again", o.name)
+	if err == nil {
+		return
 	}
+	n := 1
+	var dr *sink.Dropped
+	if errors.As(err, &dr) {
+		n = dr.Lines
+	}
+	o.dropped += n
+	o.failed = true
+	if !o.failing {
+		o.failing = true
+		d.notice(msg.Err, "%v (further errors of %s are not reported until it works again)", err, o.name)
+	}
+}
+
+// notice reports a failure or recovery on stderr and, after the batch,
+// through the outputs as one of gsyslogd's own messages (the failing
+// output drops it, and counts it).
+func (d *dispatcher) notice(sev int, format string, args ...any) {
+	text := fmt.Sprintf(format, args...)
+	d.report(sev, "%s", text)
+	if d.noticing {
+		return
+	}
+	d.notices = append(d.notices, msg.Message{
+		Pri:   uint8(msg.Syslog<<3 | sev),
+		Stamp: msg.MakeStamp(d.now),
+		Tag:   []byte("gsyslogd"),
+		PID:   d.pid,
+		Text:  []byte(text),
+	})
+}
+
+// noticeRounds bounds the batches of notices after a batch: notices of
+// the last one go to stderr only, so that outputs failing and recovering
+// cannot keep the loop going.
+const noticeRounds = 3
+
+// writeNotices writes the notices of the batch just written, as a batch
+// of their own (which may give notices in turn).
+func (d *dispatcher) writeNotices() {
+	for round := 1; len(d.notices) > 0; round++ {
+		d.noticing = round == noticeRounds
+		notices := d.notices
+		d.notices = nil
+		for i := range notices {
+			d.message(&notices[i], false)
+		}
+		d.flush()
+	}
+	d.noticing = false
 }
 
 // retire flushes and closes the current table.

@@ -12,6 +12,7 @@ import (
 	"github.com/ginetd/ginetd/internal/syslog/conf"
 	"github.com/ginetd/ginetd/internal/syslog/input"
 	"github.com/ginetd/ginetd/internal/syslog/msg"
+	"github.com/ginetd/ginetd/internal/syslog/sink"
 )
 
 var stamp = msg.MakeStamp(time.Date(2026, 11, 5, 7, 8, 9, 0, time.Local))
@@ -156,5 +157,69 @@ func TestRFC5424Actions(t *testing.T) {
 	n, _, err := pc.ReadFrom(buf)
 	if err != nil || string(buf[:n]) != in {
 		t.Errorf("forwarded %q, %v; want %q", buf[:n], err, in)
+	}
+}
+
+// fullSink buffers lines as a file does, and while full its Flush drops
+// them all.
+type fullSink struct {
+	full    bool
+	buf     []string
+	written []string
+}
+
+func (s *fullSink) Write(line []byte, _ *msg.Message) error {
+	s.buf = append(s.buf, string(line))
+	return nil
+}
+
+func (s *fullSink) Flush() error {
+	n := len(s.buf)
+	if n == 0 {
+		return nil
+	}
+	lines := s.buf
+	s.buf = nil
+	if s.full {
+		return &sink.Dropped{Lines: n, Err: fmt.Errorf("write full: no space left on device")}
+	}
+	s.written = append(s.written, lines...)
+	return nil
+}
+
+func (s *fullSink) Close() error { return nil }
+
+// TestOutputFailsOnce: an output whose writes are only buffered is not
+// taken for working again before a flush goes through (the error and the
+// recovery alternated with every batch); the failure is reported once,
+// the recovery once with the count of lines lost (its own notice
+// included), on stderr and through the outputs.
+func TestOutputFailsOnce(t *testing.T) {
+	d, dir := newTestDispatcher(t, "*.*\t-$D/full\n*.*\t-$D/ok\n")
+	var reports []string
+	d.report = func(sev int, f string, a ...any) { reports = append(reports, fmt.Sprintf(f, a...)) }
+	fs := &fullSink{full: true}
+	d.t.outputs[0].sink = fs
+	d.t.outputs[0].name = "full"
+	d.handle(batch(false, "<14>t: 1", "<14>t: 2"))
+	d.handle(batch(false, "<14>t: 3"))
+	d.tick(time.Now())
+	if len(reports) != 1 || !strings.HasPrefix(reports[0], "write full: no space left on device (further errors") {
+		t.Fatalf("reports while failing: %q", reports)
+	}
+	fs.full = false
+	d.handle(batch(false, "<14>t: 4"))
+	d.handle(batch(false, "<14>t: 5"))
+	d.close()
+	if len(reports) != 2 || reports[1] != "full works again, 4 lines dropped" {
+		t.Fatalf("reports: %q", reports)
+	}
+	want := []string{"Nov  5 07:08:09 me t: 4\n", "gsyslogd: full works again, 4 lines dropped\n", "Nov  5 07:08:09 me t: 5\n"}
+	if len(fs.written) != 3 || fs.written[0] != want[0] || !strings.HasSuffix(fs.written[1], want[1]) || fs.written[2] != want[2] {
+		t.Errorf("written after the recovery: %q", fs.written)
+	}
+	ok := read(t, filepath.Join(dir, "ok"))
+	if strings.Count(ok, "gsyslogd: write full: no space left on device (further errors") != 1 || strings.Count(ok, "gsyslogd: full works again, 4 lines dropped\n") != 1 {
+		t.Errorf("the other output got:\n%s", ok)
 	}
 }

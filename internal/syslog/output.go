@@ -21,7 +21,9 @@ type output struct {
 	rfc5424  bool // RFC 5424 lines (";RFC5424"), not traditional ones
 
 	dirty   bool // written in the current batch
-	failing bool // an error was reported and no write succeeded since
+	failing bool // an error was reported and no batch went through since
+	failed  bool // an error in the current batch
+	dropped int  // lines lost since it began failing
 
 	// repetition state: the last message written, how many identical ones
 	// followed it, and when the last of these came.

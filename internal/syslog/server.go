@@ -107,6 +107,7 @@ func (s *Server) start() error {
 	}
 	t, openErr, _ := buildTable(cfg, s.env, false)
 	s.d = newDispatcher(s.env.host, t, s.stderrf)
+	s.d.pid = s.pid
 	for _, p := range problems {
 		s.logf(msg.Err, "%v (line ignored)", p)
 	}

@@ -1,8 +1,9 @@
 package sink
 
 import (
-	"bufio"
+	"bytes"
 	"fmt"
+	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
@@ -22,15 +23,25 @@ const fileBuffer = 64 << 10
 // dropped and reported instead. On a regular file O_NONBLOCK does nothing.
 const fileFlags = unix.O_WRONLY | unix.O_APPEND | unix.O_CREAT | unix.O_NOCTTY | unix.O_NONBLOCK | unix.O_CLOEXEC
 
+// retryRoom is the free space, beyond the lines waiting, that a file whose
+// last write failed for space needs before it is written again: twice
+// the longest line (a message of msg.MaxSize, every byte escaped), so a
+// disk that frees a few bytes does not bring a file back only to fail at
+// its next line.
+const retryRoom = 4 * msg.MaxSize
+
 // File appends to a log file. A regular file is written through a buffer
-// that Flush writes out; a terminal, named pipe or other device gets each
-// line at once, without blocking.
+// of whole lines that Flush writes out with one write(2), and a line is
+// in the file whole or not at all: see Flush. A terminal, named pipe or
+// other device gets each line at once, without blocking.
 type File struct {
 	path  string
 	sync  bool
 	fd    int
-	w     *bufio.Writer // nil unless the file is a regular file
-	dirty bool
+	reg   bool   // a regular file: lines collect in buf
+	buf   []byte // whole lines not yet written
+	lines int    // lines in buf
+	full  bool   // a write failed for space: wait for room (see roomFor)
 }
 
 // OpenFile opens (creating it if needed) the file path for appending. With
@@ -51,42 +62,106 @@ func OpenFile(path string, sync bool) (*File, error) {
 		unix.Close(fd)
 		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	s := &File{path: path, sync: sync, fd: fd}
-	if st.Mode&unix.S_IFMT == unix.S_IFREG {
-		s.w = bufio.NewWriterSize(fdWriter(fd), fileBuffer)
-	}
+	s := &File{path: path, sync: sync, fd: fd, reg: st.Mode&unix.S_IFMT == unix.S_IFREG}
 	return s, nil
 }
 
-// Write buffers line, or writes it at once to a terminal or pipe.
+// Write buffers line, or writes it at once to a terminal or pipe. A full
+// buffer is written out first; its error is then Flush's.
 func (s *File) Write(line []byte, _ *msg.Message) error {
-	if s.w == nil {
+	if !s.reg {
 		return writeLine(s.fd, s.path, line)
 	}
-	s.dirty = true
-	if _, err := s.w.Write(line); err != nil {
-		s.w.Reset(fdWriter(s.fd)) // drop what cannot be written rather than wedge
-		return fmt.Errorf("write %s: %w", s.path, err)
+	var err error
+	if len(s.buf) > 0 && len(s.buf)+len(line) > fileBuffer {
+		err = s.writeBuf()
+	}
+	s.buf = append(s.buf, line...)
+	s.lines++
+	return err
+}
+
+// Flush writes the buffer, then syncs a synced file.
+//
+// The buffer goes out in one write(2) (more only if the kernel takes part
+// of it). When a write fails after part of the buffer went to the file
+// (ENOSPC after a short write), the file is truncated back to the end of
+// the last whole line written, so that no line is cut; the lines not in
+// the file are dropped and counted (*Dropped). After a failure for space
+// (ENOSPC, EDQUOT), the file is written again only once statfs(2) shows
+// room for the waiting lines and retryRoom more; until then their lines
+// are dropped without a write.
+func (s *File) Flush() error {
+	if len(s.buf) == 0 {
+		return nil
+	}
+	if err := s.writeBuf(); err != nil {
+		return err
+	}
+	if s.sync {
+		if err := unix.Fdatasync(s.fd); err != nil {
+			return &Dropped{Err: fmt.Errorf("fdatasync %s: %w", s.path, err)}
+		}
 	}
 	return nil
 }
 
-// Flush writes the buffer, then syncs a synced file.
-func (s *File) Flush() error {
-	if !s.dirty {
+// writeBuf writes the buffer out and empties it.
+func (s *File) writeBuf() error {
+	buf, lines := s.buf, s.lines
+	s.buf, s.lines = s.buf[:0], 0
+	if s.full && !s.roomFor(len(buf)) {
+		return &Dropped{Lines: lines, Err: fmt.Errorf("write %s: %w (waiting for room)", s.path, unix.ENOSPC)}
+	}
+	n, err := fdWriter(s.fd).Write(buf)
+	if err == nil {
+		s.full = false
 		return nil
 	}
-	s.dirty = false
-	if err := s.w.Flush(); err != nil {
-		s.w.Reset(fdWriter(s.fd))
-		return fmt.Errorf("write %s: %w", s.path, err)
-	}
-	if s.sync {
-		if err := unix.Fdatasync(s.fd); err != nil {
-			return fmt.Errorf("fdatasync %s: %w", s.path, err)
+	s.full = err == unix.ENOSPC || err == unix.EDQUOT
+	whole := bytes.LastIndexByte(buf[:n], '\n') + 1
+	err = fmt.Errorf("write %s: %w", s.path, err)
+	if whole < n {
+		if terr := s.cut(n - whole); terr != nil {
+			err = fmt.Errorf("%w; a cut line is left: %v", err, terr)
 		}
 	}
-	return nil
+	return &Dropped{Lines: lines - bytes.Count(buf[:whole], []byte{'\n'}), Err: err}
+}
+
+// cut removes the last n bytes written, the start of a line that did not
+// fit. With O_APPEND the file offset is the end of what this descriptor
+// wrote last, which stays right after a rotation by rename (the file is
+// the one written) and is checked against the size in case the file was
+// truncated meanwhile (copytruncate): then the bytes are gone already.
+func (s *File) cut(n int) error {
+	end, err := unix.Seek(s.fd, 0, io.SeekCurrent)
+	if err != nil {
+		return err
+	}
+	var st unix.Stat_t
+	if err := unix.Fstat(s.fd, &st); err != nil {
+		return err
+	}
+	if st.Size < end {
+		return nil
+	}
+	return unix.Ftruncate(s.fd, end-int64(n))
+}
+
+// roomFor reports whether the file system has room for n bytes and
+// retryRoom more, counting the blocks reserved for root when gsyslogd
+// runs as root (it can use them).
+func (s *File) roomFor(n int) bool {
+	var st unix.Statfs_t
+	if err := unix.Fstatfs(s.fd, &st); err != nil {
+		return true // cannot tell: try the write
+	}
+	free := st.Bavail
+	if os.Geteuid() == 0 {
+		free = st.Bfree
+	}
+	return free*uint64(st.Bsize) >= uint64(n)+retryRoom
 }
 
 // Close flushes and closes the file.
@@ -97,6 +172,16 @@ func (s *File) Close() error {
 	}
 	return err
 }
+
+// Dropped is the error of a sink that lost lines, and how many: for an
+// error of another type, the line written is the one lost.
+type Dropped struct {
+	Lines int
+	Err   error
+}
+
+func (e *Dropped) Error() string { return e.Err.Error() }
+func (e *Dropped) Unwrap() error { return e.Err }
 
 // fdWriter writes to a regular file's descriptor, all of p or an error.
 type fdWriter int

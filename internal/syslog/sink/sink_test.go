@@ -2,6 +2,7 @@ package sink
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"os/exec"
@@ -290,5 +291,82 @@ func TestFileNoControllingTerminal(t *testing.T) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v: %s", err, out)
+	}
+}
+
+// TestFileFullDisk fills a 64 KiB tmpfs under a file: the write that runs
+// out of space stops in the middle of a line, which is cut back off; the
+// lines not written are counted; while the disk stays full nothing is
+// written, not even a line that would fit in the last block (which made
+// the error and the recovery alternate); once space returns the file is
+// written again.
+func TestFileFullDisk(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: mount -t tmpfs")
+	}
+	dir := t.TempDir()
+	if err := unix.Mount("gsyslogd-test", dir, "tmpfs", 0, "size=64k"); err != nil {
+		t.Skipf("mount tmpfs: %v", err)
+	}
+	t.Cleanup(func() { unix.Unmount(dir, unix.MNT_DETACH) })
+	filler := filepath.Join(dir, "filler")
+	if err := os.WriteFile(filler, make([]byte, 13*4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "f")
+	s, err := OpenFile(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	line := func(i int) string {
+		l := "line " + strconv.Itoa(i) + " "
+		return l + strings.Repeat("x", 199-len(l)) + "\n"
+	}
+	for i := range 300 {
+		if err := s.Write([]byte(line(i)), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = s.Flush()
+	var dr *Dropped
+	if !errors.As(err, &dr) || !errors.Is(err, unix.ENOSPC) {
+		t.Fatalf("Flush = %v, want a *Dropped for ENOSPC", err)
+	}
+	// The free space, in 4 KiB pages, is no multiple of the 200-byte
+	// line: the write stopped inside a line.
+	b, _ := os.ReadFile(path)
+	kept := len(b) / 200
+	var want strings.Builder
+	for i := range kept {
+		want.WriteString(line(i))
+	}
+	if string(b) != want.String() || kept == 0 {
+		t.Fatalf("file holds %d bytes, want %d whole lines (%d bytes): ends %q", len(b), kept, want.Len(), b[max(0, len(b)-30):])
+	}
+	if dr.Lines != 300-kept {
+		t.Errorf("%d lines dropped, want %d", dr.Lines, 300-kept)
+	}
+
+	// Still full: short lines would fit in the last block, but are not
+	// written.
+	s.Write([]byte("a\n"), nil)
+	s.Write([]byte("b\n"), nil)
+	if err := s.Flush(); !errors.As(err, &dr) || dr.Lines != 2 {
+		t.Errorf("Flush on a full disk = %v, want 2 lines dropped", err)
+	}
+	if b2, _ := os.ReadFile(path); string(b2) != string(b) {
+		t.Errorf("written on a full disk: %q", b2[len(b):])
+	}
+
+	if err := os.Remove(filler); err != nil {
+		t.Fatal(err)
+	}
+	s.Write([]byte("after\n"), nil)
+	if err := s.Flush(); err != nil {
+		t.Fatalf("Flush after space returned: %v", err)
+	}
+	if b2, _ := os.ReadFile(path); string(b2) != want.String()+"after\n" {
+		t.Errorf("file ends %q", b2[max(0, len(b2)-30):])
 	}
 }
