@@ -3,14 +3,12 @@ package main
 import (
 	"fmt"
 	"os"
-
-	"github.com/ginetd/ginetd/internal/loader"
 )
 
 // check prints every problem of the configuration, errors first, and
 // exits 1 when there is an error.
-func check(paths []string, opts loader.Options) int {
-	cfg, probs := loader.Load(paths, opts)
+func check(f *flags) int {
+	cfg, probs := f.load(f.configs())
 	for _, p := range probs.Errors() {
 		fmt.Println(p.Error())
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,6 +30,7 @@ type flags struct {
 	syslogPath   string
 	hostsAllow   string
 	hostsDeny    string
+	resolve      time.Duration // -resolve-timeout
 }
 
 func newFlags() *flags {
@@ -50,6 +52,7 @@ func newFlags() *flags {
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.hostsAllow, "hosts-allow", "/etc/hosts.allow", "hosts_access(5) allow file (\"none\": do not consult hosts.allow/deny)")
 	fs.StringVar(&f.hostsDeny, "hosts-deny", "/etc/hosts.deny", "hosts_access(5) deny file")
+	fs.DurationVar(&f.resolve, "resolve-timeout", 30*time.Second, "how long one load of the configuration (start, reload, check) may spend resolving names (hosts, services, users); past it the load fails")
 	fs.StringVar(&f.syslogPath, "syslog-socket", "", "syslog socket for -log syslog (default /dev/log)")
 	return f
 }
@@ -64,6 +67,9 @@ func (f *flags) validate() error {
 	f.fs.Visit(func(fl *flag.Flag) { f.rateSet = f.rateSet || fl.Name == "R" })
 	if f.rateInterval <= 0 {
 		return errors.New("-rate-interval must be positive")
+	}
+	if f.resolve <= 0 {
+		return errors.New("-resolve-timeout must be positive")
 	}
 	if f.debug {
 		f.foreground = true
@@ -82,6 +88,14 @@ func (f *flags) loadOptions() loader.Options {
 		o.Rate = config.Rate(f.rate)
 	}
 	return o
+}
+
+// load loads the configuration with -resolve-timeout for its name
+// lookups.
+func (f *flags) load(paths []string) (*config.Config, config.Problems) {
+	ctx, cancel := context.WithTimeout(context.Background(), f.resolve)
+	defer cancel()
+	return loader.Load(ctx, paths, f.loadOptions())
 }
 
 // configs returns the configuration files: the arguments, or /etc/inetd.conf.

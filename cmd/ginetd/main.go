@@ -70,7 +70,7 @@ func run(args []string) int {
 	}
 	switch cmd {
 	case "check":
-		return check(f.configs(), f.loadOptions())
+		return check(f)
 	case "status", "reload", "stop", "upgrade":
 		return controlCmd(f, cmd)
 	}

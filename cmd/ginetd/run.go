@@ -17,7 +17,6 @@ import (
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/control"
-	"github.com/ginetd/ginetd/internal/loader"
 	"github.com/ginetd/ginetd/internal/spawn"
 	"github.com/ginetd/ginetd/internal/supervisor"
 )
@@ -147,7 +146,7 @@ func (srv *server) start() (int, error) {
 			return exitSystem, err
 		}
 	}
-	cfg, probs := loader.Load(srv.paths, srv.flags.loadOptions())
+	cfg, probs := srv.flags.load(srv.paths)
 	for _, p := range probs {
 		if p.Warning {
 			srv.log.Warn("config", "problem", p.Error())
@@ -481,7 +480,7 @@ func (srv *server) reload() (err error) {
 			srv.log.Error("log-reopen", "err", err)
 		}
 	}
-	cfg, probs := loader.Load(srv.paths, srv.flags.loadOptions())
+	cfg, probs := srv.flags.load(srv.paths)
 	for _, p := range probs {
 		if p.Warning {
 			srv.log.Warn("config", "problem", p.Error())

@@ -13,5 +13,8 @@
 // configuration stays. `ginetd check` prints exactly what Load returns.
 //
 // Load is called off the supervisor's loop, so that name lookups that may
-// block (NSS, DNS for a bind address) never delay a client.
+// block (NSS, DNS for a bind address) never delay a client, and with a
+// context whose deadline bounds them (ginetd(8), -resolve-timeout): a
+// lookup cut short is an error, so a hung resolver fails the load rather
+// than hang it or drop the services it could not resolve.
 package loader

@@ -1,7 +1,7 @@
 package loader
 
 import (
-	"net"
+	"context"
 	"net/netip"
 	"os"
 	"strconv"
@@ -27,7 +27,13 @@ type Options struct {
 // Load reads, parses and resolves the configuration files in order. It
 // returns the services this host can serve and every problem found. The
 // Config is nil when any problem is an error.
-func Load(paths []string, opts Options) (*config.Config, config.Problems) {
+//
+// Name lookups (hosts, /etc/services, users and groups) end when ctx does:
+// a lookup cut short by ctx's deadline is an error, never a warning that
+// would leave its entry out, so that a hung resolver fails a check or a
+// reload (which keeps the old configuration) rather than hanging it or
+// dropping services.
+func Load(ctx context.Context, paths []string, opts Options) (*config.Config, config.Problems) {
 	var all []*config.Service
 	var probs config.Problems
 	files := confread.NewReader(nil, &probs)
@@ -47,7 +53,7 @@ func Load(paths []string, opts Options) (*config.Config, config.Problems) {
 		probs.Add(ps)
 		all = append(all, svcs...)
 	}
-	r := newResolver()
+	r := newResolver(ctx)
 	r.rate = opts.Rate
 	var ok []*config.Service
 	for _, s := range all {
@@ -127,10 +133,19 @@ func (r *resolver) policy(s *config.Service, probs *config.Problems) bool {
 	if len(s.OnlyFrom) == 0 && len(s.NoAccess) == 0 && len(s.AccessTimes) == 0 && !s.OnlyFromNone {
 		return true
 	}
+	var lateErr error
 	p, ps := access.CompileService(s, func(host string) ([]netip.Addr, error) {
-		return net.DefaultResolver.LookupNetIP(nilCtx, "ip", host)
+		ips, err := r.lookupHost(host)
+		if err != nil && r.late(err) && lateErr == nil {
+			lateErr = err
+		}
+		return ips, err
 	})
 	probs.Add(ps)
+	if lateErr != nil {
+		late(s, lateErr, probs)
+		return false
+	}
 	if ps.HasErrors() {
 		return false
 	}
@@ -159,6 +174,10 @@ func (r *resolver) port(s *config.Service, probs *config.Problems) bool {
 		network = "udp"
 	}
 	p, err := r.lookupPort(network, name)
+	if err != nil && r.late(err) {
+		late(s, err, probs)
+		return false
+	}
 	if err != nil {
 		probs.Warnf(s.Pos, "%s: unknown service %q (not in /etc/services for %s); entry skipped", s.Label(), name, network)
 		return false
@@ -177,7 +196,11 @@ func (r *resolver) host(s *config.Service, probs *config.Problems) bool {
 		s.Host = ip.String()
 		return true
 	}
-	ips, err := net.DefaultResolver.LookupNetIP(nilCtx, "ip", h)
+	ips, err := r.lookupHost(h)
+	if err != nil && r.late(err) {
+		late(s, err, probs)
+		return false
+	}
 	if err != nil || len(ips) == 0 {
 		probs.Warnf(s.Pos, "%s: cannot resolve bind address %q; entry skipped", s.Label(), h)
 		return false
@@ -219,6 +242,11 @@ func (r *resolver) program(s *config.Service, probs *config.Problems) bool {
 	return true
 }
 
+// late adds the error of a lookup that the load's deadline cut short.
+func late(s *config.Service, err error, probs *config.Problems) {
+	probs.Errorf(s.Pos, "%s: %v (name resolution timed out)", s.Label(), err)
+}
+
 func unwrap(err error) error {
 	if pe, ok := err.(*os.PathError); ok {
 		return pe.Err
@@ -231,6 +259,10 @@ func (r *resolver) user(s *config.Service, probs *config.Problems) bool {
 		return true
 	}
 	cred, err := r.cred(s.User, s.Group)
+	if err != nil && r.late(err) {
+		late(s, err, probs)
+		return false
+	}
 	if err != nil {
 		probs.Warnf(s.Pos, "%s: %v; entry skipped", s.Label(), err)
 		return false
