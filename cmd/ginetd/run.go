@@ -30,6 +30,7 @@ type server struct {
 	log        *slog.Logger
 	reopen     func() error
 	sup        *supervisor.Supervisor
+	cfg        *config.Config // the running configuration; its files are srv's (loader.Acquire)
 	pidfile    *daemon.PIDFile
 	ctl        *control.Server
 	sigs       chan os.Signal // SIGTERM, SIGINT, SIGUSR1, SIGUSR2
@@ -157,6 +158,7 @@ func (srv *server) start() (int, error) {
 	if probs.HasErrors() {
 		return exitConfig, probs.Errors()
 	}
+	srv.acquire(cfg)
 	inherited, err := srv.inherited()
 	if err != nil {
 		return exitSystem, err
@@ -194,6 +196,7 @@ func (srv *server) start() (int, error) {
 	if err != nil {
 		return exitSystem, err
 	}
+	srv.cfg = cfg
 	for key, s := range inherited { // what no service claimed
 		srv.log.Warn("inherited-unused", "key", key, "fd", s.FD)
 		s.Close()
@@ -492,17 +495,30 @@ func (srv *server) reload() (err error) {
 		srv.log.Error("reload-failed", "errors", len(probs.Errors()))
 		return probs.Errors()
 	}
+	srv.acquire(cfg)
 	daemon.Reloading()
 	d, err := srv.sup.Apply(cfg)
 	daemon.Notify("READY=1", srv.statusLine())
 	if err != nil {
+		loader.Release(cfg)
 		return err
 	}
+	loader.Release(srv.cfg)
+	srv.cfg = cfg
 	srv.log.Info("reload", "services", len(cfg.Services), "added", d.Added, "removed", d.Removed, "changed", d.Changed, "took", time.Since(start).Round(time.Microsecond))
 	// The old configuration is garbage now: give its memory back to the
 	// system rather than keep a heap sized for two configurations.
 	debug.FreeOSMemory()
 	return nil
+}
+
+// acquire opens and creates what running cfg needs besides what Load read
+// (log_type files, cgroups: loader.Acquire), off the supervisor's loop,
+// and logs what could not be: those services run without it.
+func (srv *server) acquire(cfg *config.Config) {
+	for _, p := range loader.Acquire(cfg) {
+		srv.log.Warn("config", "problem", p.Error())
+	}
 }
 
 // dumpState writes every service's state to the log (SIGUSR1).

@@ -5,8 +5,9 @@ import "time"
 // Window counts events in a sliding interval exactly: with max 5 and a 60 s
 // interval, an event is allowed when fewer than 5 allowed events happened in
 // the 60 s before it. It is inetd's spawn-rate limit (-R, ".MAX") and the
-// base of CPS and PerSourceRate. The zero Window, or one with max <= 0,
-// allows everything.
+// base of CPS and PerSourceRate. The zero Window, or one with max <= 0
+// (config.NoLimit, the configuration's one spelling of "no limit", which
+// -R 0, .0 and cps = 0 become), allows everything.
 //
 // It keeps the times of the last max allowed events in a ring that grows
 // as events come, up to max, and Allow does not allocate once it has.

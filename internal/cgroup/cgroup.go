@@ -1,6 +1,7 @@
 // Package cgroup owns the control groups ginetd creates for services with
 // memory_max, cpu_max or pids_max: one group per service under ginetd's own,
-// created when the service is configured and removed with it. Children join
+// created (by the loader, before the configuration is applied) and updated
+// at every load, and removed with the service. Children join
 // their service's group before exec (through spawn's trampoline), so every
 // process a service starts counts against its limits.
 //
@@ -173,15 +174,11 @@ func setupV1(svc string, l Limits) ([]string, error) {
 	return dirs, nil
 }
 
-// Remove deletes the cgroup(s) of service svc. A group that still holds
-// processes cannot be removed; the kernel keeps it until they are gone,
-// and a later Remove or Setup takes care of it.
-func Remove(svc string) {
-	if v2() {
-		os.Remove(filepath.Join(ownV2(), name(svc)))
-		return
-	}
-	for _, c := range []string{"pids", "memory", "cpu"} {
-		os.Remove(filepath.Join(Root, c, "ginetd", name(svc)))
+// Remove deletes cgroup directories that Setup returned: one rmdir each,
+// nothing read. A group that still holds processes cannot be removed; the
+// kernel keeps it until they are gone, and a later Setup takes it over.
+func Remove(dirs []string) {
+	for _, d := range dirs {
+		os.Remove(d)
 	}
 }

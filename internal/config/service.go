@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -107,10 +108,12 @@ type Cred struct {
 // Service is one configured service: one socket (or, for a tcpmux
 // sub-service, one name under the tcpmux built-in). Parsers fill the fields
 // they read and leave the others at their zero value; package loader then
-// resolves names (Port, Cred) and drops entries this host cannot serve.
+// resolves names (Port, Cred, the bind address), reads the files it names
+// and drops entries this host cannot serve (Load), and, in the daemon,
+// opens its log file and sets up its cgroups (Acquire).
 //
-// A Service is immutable once loaded: the supervisor swaps whole *Service
-// values at reload and never writes to one.
+// A Service is immutable once loaded and acquired: the supervisor swaps
+// whole *Service values at reload and never writes to one.
 type Service struct {
 	Pos     Pos    // where the entry starts
 	Dialect string // DialectInetd, DialectNetBSD or DialectXinetd
@@ -218,6 +221,12 @@ type Service struct {
 	BannerData     []byte      // contents of Banner
 	BannerOKData   []byte      // contents of BannerSuccess
 	BannerFailData []byte      // contents of BannerFail
+
+	// Opened and created by loader.Acquire, in the daemon only (check
+	// leaves the host untouched); the supervisor only swaps them in. The
+	// caller of Acquire owns LogFile and closes it (loader.Release).
+	LogFile *os.File // log_type FILE, open for appending; nil: not opened
+	Cgroups []string // the cgroup directories a child joins; nil: none
 }
 
 // Errors of Prepared: a service whose files the loader has not read, or

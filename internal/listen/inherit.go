@@ -29,9 +29,15 @@ func FromFD(fd int) (*Socket, string, error) {
 			return nil, "", fmt.Errorf("fd %d: a stream socket that is not listening", fd)
 		}
 	}
+	sp := &spec{typ: typ, sa: sa}
+	if reuse, _ := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_REUSEADDR); reuse != 0 {
+		sp.reuse = true
+	}
+	s.spec = sp
 	tcp, udp := "tcp", "udp"
 	switch a := sa.(type) {
 	case *unix.SockaddrUnix:
+		sp.family, sp.sa, sp.path = unix.AF_UNIX, nil, a.Name
 		s.Path = a.Name
 		s.Network = "unix"
 		kind := "unix-stream "
@@ -40,9 +46,11 @@ func FromFD(fd int) (*Socket, string, error) {
 		}
 		return s, kind + a.Name, nil
 	case *unix.SockaddrInet4:
+		sp.family = unix.AF_INET
 		tcp, udp = "tcp4", "udp4"
 	case *unix.SockaddrInet6:
 		only, _ := unix.GetsockoptInt(fd, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+		sp.family, sp.v6only = unix.AF_INET6, only
 		if only == 1 {
 			tcp, udp = "tcp6", "udp6"
 		} else {

@@ -1,6 +1,8 @@
 package listen
 
 import (
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,5 +76,72 @@ func TestFromFDKey(t *testing.T) {
 	s2.Close()
 	if _, err := os.Stat(stale.Path); !os.IsNotExist(err) {
 		t.Errorf("socket file left after Close: %v", err)
+	}
+}
+
+// TestReopen checks that a datagram nowait service's fresh socket is bound
+// to the address of the one it replaces (the kernel's port for port 0),
+// with its options, whether ginetd opened that socket or inherited it,
+// and that the fresh socket receives what is sent to the address.
+func TestReopen(t *testing.T) {
+	for _, svc := range []*config.Service{
+		{Name: "a", SockType: config.Dgram, Proto: config.UDP4, Host: "127.0.0.1"},
+		{Name: "b", SockType: config.Dgram, Proto: config.UDP6, Host: "::1"},
+		{Name: "c", SockType: config.Dgram, Proto: config.UDP46, Host: "::"},
+	} {
+		s, err := Open(svc)
+		if err != nil {
+			t.Fatalf("%s: %v", svc.Proto, err)
+		}
+		fd, err := unix.Dup(s.FD)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in, _, err := FromFD(fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, old := range []*Socket{s, in} {
+			fresh, err := old.Reopen()
+			if err != nil {
+				t.Fatalf("%s: Reopen: %v", svc.Proto, err)
+			}
+			if fresh.Addr != s.Addr || fresh.Network != old.Network {
+				t.Errorf("%s: fresh socket %s %v, want %s %v", svc.Proto, fresh.Network, fresh.Addr, old.Network, s.Addr)
+			}
+			only, _ := unix.GetsockoptInt(fresh.FD, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+			want, _ := unix.GetsockoptInt(s.FD, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY)
+			if only != want {
+				t.Errorf("%s: IPV6_V6ONLY %d, want %d", svc.Proto, only, want)
+			}
+			// The socket bound last gets new datagrams.
+			to := s.Addr
+			if svc.Proto == config.UDP46 {
+				to = netip.AddrPortFrom(netip.MustParseAddr("127.0.0.1"), s.Addr.Port())
+			}
+			c, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Write([]byte("x"))
+			c.Close()
+			buf := make([]byte, 8)
+			unix.SetsockoptTimeval(fresh.FD, unix.SOL_SOCKET, unix.SO_RCVTIMEO, &unix.Timeval{Sec: 10})
+			if n, _, err := unix.Recvfrom(fresh.FD, buf, 0); err != nil || string(buf[:n]) != "x" {
+				t.Errorf("%s: fresh socket read %q, %v", svc.Proto, buf[:n], err)
+			}
+			fresh.Close()
+		}
+		in.Close()
+		s.Close()
+	}
+}
+
+// TestOpenResolvesNothing checks that a bind address that is a name, which
+// the loader resolves before a socket is opened, is refused, not looked up.
+func TestOpenResolvesNothing(t *testing.T) {
+	_, err := Open(&config.Service{Name: "a", SockType: config.Stream, Proto: config.TCP4, Host: "localhost"})
+	if err == nil || !strings.Contains(err.Error(), "not an IP address") {
+		t.Fatalf("Open with a host name: %v, want a refusal", err)
 	}
 }

@@ -1,10 +1,8 @@
 package listen
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/netip"
 	"os"
 	"strconv"
@@ -26,6 +24,18 @@ type Socket struct {
 	Path     string         // unix socket path, removed by Close
 	Addr     netip.AddrPort // bound address (invalid for unix sockets)
 	nonblock bool
+	spec     *spec // what the socket was opened from, bound address included
+}
+
+// spec is what a socket is opened from, resolved and immutable: Open
+// computes it from a service once, and Reopen opens another socket from
+// it, with no name to resolve and no service to consult.
+type spec struct {
+	family, typ int
+	sa          unix.Sockaddr // the address to bind; nil for a unix socket
+	path        string        // unix socket path
+	v6only      int           // IPV6_V6ONLY, for an AF_INET6 socket
+	reuse       bool          // SO_REUSEADDR
 }
 
 // String returns the bound address: "host:port" or the unix path.
@@ -38,90 +48,103 @@ func (s *Socket) String() string {
 
 // Open creates, binds and (for stream sockets) listens on the socket for
 // svc. The descriptor is close-on-exec and blocking; see SetNonblock.
+// The bind address must be an IP address, as the loader leaves it: Open
+// resolves no name.
 func Open(svc *config.Service) (*Socket, error) {
-	if svc.Proto == config.Unix {
-		return openUnix(svc)
-	}
-	host := svc.BindHost()
-	ip, err := netip.ParseAddr(host)
+	sp, err := specOf(svc)
 	if err != nil {
-		ips, lerr := net.DefaultResolver.LookupNetIP(context.Background(), ipNet(svc.Proto), host)
-		if lerr != nil || len(ips) == 0 {
-			return nil, fmt.Errorf("resolve %q: %v", host, lerr)
-		}
-		ip = ips[0]
+		return nil, err
 	}
-	ip = ip.Unmap()
-	family := unix.AF_INET
-	v6 := svc.Proto == config.TCP6 || svc.Proto == config.UDP6 || svc.Proto == config.TCP46 || svc.Proto == config.UDP46
-	if v6 || ip.Is6() {
-		family = unix.AF_INET6
+	return open(sp, svc.Network())
+}
+
+// Reopen opens another socket like s, bound to the address s is bound to
+// (the port the kernel chose for a port-0 service included), with s's
+// options. It is what a datagram nowait service continues on once s goes
+// to a child (see supervisor.dgramNowait). The descriptor is close-on-exec
+// and blocking.
+func (s *Socket) Reopen() (*Socket, error) {
+	if s.spec == nil {
+		return nil, errors.New("reopen: socket of unknown origin")
 	}
+	return open(s.spec, s.Network)
+}
+
+// specOf computes the socket svc asks for.
+func specOf(svc *config.Service) (*spec, error) {
 	typ := unix.SOCK_DGRAM
 	if svc.Stream() {
 		typ = unix.SOCK_STREAM
 	}
-	fd, err := unix.Socket(family, typ|unix.SOCK_CLOEXEC, 0)
+	if svc.Proto == config.Unix {
+		return &spec{family: unix.AF_UNIX, typ: typ, path: svc.Path}, nil
+	}
+	host := svc.BindHost()
+	ip, err := netip.ParseAddr(host)
+	if err != nil {
+		return nil, fmt.Errorf("bind address %q is not an IP address", host)
+	}
+	ip = ip.Unmap()
+	// Every TCP server sets SO_REUSEADDR so that a restart does not wait
+	// for TIME_WAIT; it never lets two listeners share a port. A datagram
+	// nowait service binds a fresh socket to the same address for every
+	// datagram (see supervisor.dgramNowait).
+	sp := &spec{typ: typ, reuse: svc.Stream() || svc.Reuse || (!svc.Wait && svc.Builtin == "")}
+	v6 := svc.Proto == config.TCP6 || svc.Proto == config.UDP6 || svc.Proto == config.TCP46 || svc.Proto == config.UDP46
+	if !v6 && !ip.Is6() {
+		if !ip.Is4() {
+			return nil, fmt.Errorf("address %s is not IPv4", ip)
+		}
+		sp.family = unix.AF_INET
+		sp.sa = &unix.SockaddrInet4{Port: svc.Port, Addr: ip.As4()}
+		return sp, nil
+	}
+	sp.family = unix.AF_INET6
+	sp.v6only = 1
+	if svc.Proto == config.TCP46 || svc.Proto == config.UDP46 {
+		sp.v6only = 0
+	}
+	if svc.V6Only != nil {
+		sp.v6only = 0
+		if *svc.V6Only {
+			sp.v6only = 1
+		}
+	}
+	sp.sa = &unix.SockaddrInet6{Port: svc.Port, Addr: ip.As16()} // IPv4 as IPv4-mapped
+	return sp, nil
+}
+
+// open creates a socket from sp, binds it and, for a stream socket,
+// listens.
+func open(sp *spec, network string) (*Socket, error) {
+	if sp.family == unix.AF_UNIX {
+		return openUnix(sp, network)
+	}
+	fd, err := unix.Socket(sp.family, sp.typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
-	s := &Socket{FD: fd, Network: svc.Network(), Stream: svc.Stream()}
-	if err := s.setup(svc, family, ip); err != nil {
+	s := &Socket{FD: fd, Network: network, Stream: sp.typ == unix.SOCK_STREAM}
+	if err := s.setup(sp); err != nil {
 		unix.Close(fd)
 		return nil, err
 	}
 	return s, nil
 }
 
-func ipNet(proto string) string {
-	switch proto {
-	case config.TCP4, config.UDP4:
-		return "ip4"
-	case config.TCP6, config.UDP6:
-		return "ip6"
-	}
-	return "ip"
-}
-
-func (s *Socket) setup(svc *config.Service, family int, ip netip.Addr) error {
-	if s.Stream {
-		// Every TCP server sets SO_REUSEADDR so that a restart does not
-		// wait for TIME_WAIT; it never lets two listeners share a port.
-		if err := unix.SetsockoptInt(s.FD, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1); err != nil {
+func (s *Socket) setup(sp *spec) error {
+	if sp.reuse {
+		err := unix.SetsockoptInt(s.FD, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
+		if err != nil && s.Stream {
 			return os.NewSyscallError("setsockopt SO_REUSEADDR", err)
 		}
-	} else if svc.Reuse || (!svc.Wait && svc.Builtin == "") {
-		// A datagram nowait service binds a fresh socket to the same
-		// address for every datagram (see supervisor.dgramNowait).
-		unix.SetsockoptInt(s.FD, unix.SOL_SOCKET, unix.SO_REUSEADDR, 1)
 	}
-	var sa unix.Sockaddr
-	if family == unix.AF_INET6 {
-		v6only := 1
-		if svc.Proto == config.TCP46 || svc.Proto == config.UDP46 {
-			v6only = 0
-		}
-		if svc.V6Only != nil {
-			v6only = 0
-			if *svc.V6Only {
-				v6only = 1
-			}
-		}
-		if err := unix.SetsockoptInt(s.FD, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, v6only); err != nil {
+	if sp.family == unix.AF_INET6 {
+		if err := unix.SetsockoptInt(s.FD, unix.IPPROTO_IPV6, unix.IPV6_V6ONLY, sp.v6only); err != nil {
 			return os.NewSyscallError("setsockopt IPV6_V6ONLY", err)
 		}
-		a := &unix.SockaddrInet6{Port: svc.Port, Addr: ip.As16()}
-		if ip.Is4() {
-			a.Addr = netip.AddrFrom16(ip.As16()).As16()
-		}
-		sa = a
-	} else {
-		if !ip.Is4() {
-			return fmt.Errorf("address %s is not IPv4", ip)
-		}
-		sa = &unix.SockaddrInet4{Port: svc.Port, Addr: ip.As4()}
 	}
-	if err := unix.Bind(s.FD, sa); err != nil {
+	if err := unix.Bind(s.FD, sp.sa); err != nil {
 		return os.NewSyscallError("bind", err)
 	}
 	if s.Stream {
@@ -134,30 +157,29 @@ func (s *Socket) setup(svc *config.Service, family int, ip netip.Addr) error {
 		return os.NewSyscallError("getsockname", err)
 	}
 	s.Addr = AddrPort(bound)
+	b := *sp
+	b.sa = bound
+	s.spec = &b
 	return nil
 }
 
-func openUnix(svc *config.Service) (*Socket, error) {
-	typ := unix.SOCK_DGRAM
-	if svc.Stream() {
-		typ = unix.SOCK_STREAM
-	}
-	if err := removeStale(svc.Path, typ); err != nil {
+func openUnix(sp *spec, network string) (*Socket, error) {
+	if err := removeStale(sp.path, sp.typ); err != nil {
 		return nil, err
 	}
-	fd, err := unix.Socket(unix.AF_UNIX, typ|unix.SOCK_CLOEXEC, 0)
+	fd, err := unix.Socket(unix.AF_UNIX, sp.typ|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("socket", err)
 	}
-	s := &Socket{FD: fd, Network: svc.Network(), Stream: svc.Stream(), Path: svc.Path}
-	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: svc.Path}); err != nil {
+	s := &Socket{FD: fd, Network: network, Stream: sp.typ == unix.SOCK_STREAM, Path: sp.path, spec: sp}
+	if err := unix.Bind(fd, &unix.SockaddrUnix{Name: sp.path}); err != nil {
 		unix.Close(fd)
 		return nil, os.NewSyscallError("bind", err)
 	}
 	// The mode is set explicitly rather than left to the umask: any local
 	// user may connect, as to /dev/log; restrict access with the
 	// directory's permissions.
-	if err := os.Chmod(svc.Path, 0o666); err != nil {
+	if err := os.Chmod(sp.path, 0o666); err != nil {
 		s.Close()
 		return nil, err
 	}

@@ -12,9 +12,16 @@
 // unusable: at start-up ginetd refuses to run, at reload the old
 // configuration stays. `ginetd check` prints exactly what Load returns.
 //
-// Load is called off the supervisor's loop, so that name lookups that may
-// block (NSS, DNS for a bind address) never delay a client, and with a
-// context whose deadline bounds them (ginetd(8), -resolve-timeout): a
-// lookup cut short is an error, so a hung resolver fails the load rather
-// than hang it or drop the services it could not resolve.
+// Acquire, which the daemon calls after Load and check does not, opens
+// and creates what running the configuration needs: log_type files and
+// cgroups.
+//
+// Both run off the supervisor's loop, so that name lookups that may block
+// (NSS, DNS for a bind address) and file system work never delay a
+// client: every entry reaches the supervisor resolved, its files read
+// and opened, and its Apply only swaps entries and opens sockets. Load
+// takes a context whose deadline bounds the lookups (ginetd(8),
+// -resolve-timeout): a lookup cut short is an error, so a hung resolver
+// fails the load rather than hang it or drop the services it could not
+// resolve.
 package loader

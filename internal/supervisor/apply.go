@@ -287,26 +287,19 @@ func (s *Supervisor) configureFront(svc *service) {
 	}
 }
 
-// cgroups creates or updates the service's cgroups for memory_max,
-// cpu_max and pids_max and returns the directories its children join. A
-// host without usable cgroups was reported by check; the service runs
-// without the caps.
+// cgroups swaps in the cgroups the loader set up for the service
+// (loader.Acquire) and returns the directories its children join. Those
+// of its previous configuration that it no longer uses are removed.
 func (s *Supervisor) cgroups(svc *service) []string {
-	c := svc.cfg
-	l := cgroup.Limits{MemoryMax: c.MemoryMax, CPUMax: c.CPUMax, PidsMax: c.PidsMax}
-	if l.Empty() {
-		if svc.cgroup {
-			cgroup.Remove(svc.lbl)
-			svc.cgroup = false
+	dirs := svc.cfg.Cgroups
+	var gone []string
+	for _, d := range svc.cgroups {
+		if !slices.Contains(dirs, d) {
+			gone = append(gone, d)
 		}
-		return nil
 	}
-	dirs, err := cgroup.Setup(svc.lbl, l)
-	if err != nil {
-		s.log.Warn("cgroup", "svc", svc.lbl, "err", err)
-		return nil
-	}
-	svc.cgroup = true
+	cgroup.Remove(gone)
+	svc.cgroups = dirs
 	return dirs
 }
 

@@ -103,9 +103,7 @@ func (s *Supervisor) dgramNowait(svc *service) {
 		s.looping(svc, now)
 		return
 	}
-	at := *svc.cfg
-	at.Port = int(svc.sock.Addr.Port()) // the port the kernel chose, for port 0
-	fresh, err := listen.Open(&at)
+	fresh, err := svc.sock.Reopen()
 	if err != nil {
 		s.log.Error("spawn-failed", "svc", svc.label(), "peer", addrString(peer), "err", err)
 		unix.Recvfrom(svc.sock.FD, s.buf, unix.MSG_DONTWAIT)

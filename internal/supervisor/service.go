@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/ginetd/ginetd/internal/access"
@@ -51,10 +50,9 @@ type service struct {
 
 	banner, bannerOK, bannerFail []byte
 
-	cgroup bool // the service has cgroups to remove with it
+	cgroups []string // cgroup directories to remove with the service
 
-	log     *slog.Logger // with the service's log_type, or nil for ginetd's
-	logFile *os.File     // log_type FILE
+	log *slog.Logger // with the service's log_type, or nil for ginetd's
 
 	proxy *frontdoor.ProxyPolicy // PROXY protocol, or nil
 	tls   *frontdoor.TLS         // TLS termination, or nil
@@ -163,12 +161,8 @@ func (s *Supervisor) closeService(svc *service) {
 		svc.sock = nil
 	}
 	svc.state = Closed
-	if svc.cgroup && !s.handingOver {
-		cgroup.Remove(svc.lbl)
-	}
-	if svc.logFile != nil {
-		svc.logFile.Close()
-		svc.logFile = nil
+	if !s.handingOver {
+		cgroup.Remove(svc.cgroups)
 	}
 	s.obs.State(svc.label(), "")
 	svc.gen++

@@ -4,6 +4,8 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -67,5 +69,27 @@ func TestBuiltinIdleDeadline(t *testing.T) {
 			t.Fatalf("%d instances still counted after the idle close", sup.Running())
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestApplyOpensNoFile: Apply only swaps in what the loader prepared: a
+// service whose log_type file the loader did not open (Service.LogFile
+// nil) logs to ginetd's log only, and Apply opens or creates nothing.
+func TestApplyOpensNoFile(t *testing.T) {
+	sup, err := New(Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sup.Run()
+	defer sup.Stop()
+	logFile := filepath.Join(t.TempDir(), "svc.log")
+	svc := &config.Service{Name: "daytime", ID: "daytime", SockType: config.Stream, Proto: config.TCP4,
+		Host: "127.0.0.1", Builtin: "daytime", Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit,
+		LogType: &config.LogType{File: logFile}}
+	if _, err := sup.Apply(&config.Config{Services: []*config.Service{svc}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(logFile); !os.IsNotExist(err) {
+		t.Errorf("Apply opened the service's log file (stat: %v)", err)
 	}
 }

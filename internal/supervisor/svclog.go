@@ -3,7 +3,6 @@ package supervisor
 import (
 	"context"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/ginetd/ginetd/daemon"
@@ -34,13 +33,11 @@ func logAttrs(l *slog.Logger, level slog.Level, msg string, attrs ...slog.Attr) 
 	h.Handle(ctx, r)
 }
 
-// configureLog opens the service's log_type destination. It runs at every
-// (re)load, so a rotated file is reopened by SIGHUP.
+// configureLog sets up the service's log_type destination: the file the
+// loader opened (loader.Acquire, at every load, so a rotated file is
+// reopened by SIGHUP; one it could not open was a warning then), or
+// syslog.
 func (s *Supervisor) configureLog(svc *service) {
-	if svc.logFile != nil {
-		svc.logFile.Close()
-		svc.logFile = nil
-	}
 	svc.log = nil
 	lt := svc.cfg.LogType
 	if lt == nil {
@@ -49,13 +46,10 @@ func (s *Supervisor) configureLog(svc *service) {
 	var extra slog.Handler
 	switch {
 	case lt.File != "":
-		f, err := os.OpenFile(lt.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-		if err != nil {
-			s.log.Error("log_type", "svc", svc.lbl, "err", err)
+		if svc.cfg.LogFile == nil {
 			return
 		}
-		svc.logFile = f
-		extra = slog.NewTextHandler(f, nil)
+		extra = slog.NewTextHandler(svc.cfg.LogFile, nil)
 	default:
 		fac, err := daemon.ParseFacility(lt.Facility)
 		if err != nil {
