@@ -17,6 +17,7 @@ import (
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/config"
 	"github.com/ginetd/ginetd/internal/control"
+	"github.com/ginetd/ginetd/internal/loader"
 	"github.com/ginetd/ginetd/internal/spawn"
 	"github.com/ginetd/ginetd/internal/supervisor"
 )

@@ -1,6 +1,7 @@
 package loader
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"testing"
@@ -37,7 +38,7 @@ service b
 	log_type    = FILE `+bad+`
 }
 `), 0o644)
-	cfg, probs := Load([]string{conf}, Options{})
+	cfg, probs := Load(context.Background(), []string{conf}, Options{})
 	if cfg == nil || len(cfg.Services) != 2 {
 		t.Fatalf("Load: %v", probs)
 	}
