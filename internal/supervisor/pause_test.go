@@ -100,8 +100,9 @@ func TestAcceptPauseEMFILE(t *testing.T) {
 }
 
 // TestBindRetryBackoff: a socket that cannot be bound is retried after
-// 1 s, then twice as long each time up to a minute, each distinct error
-// logged once; once the bind succeeds the service listens.
+// 1 s, then twice as long each time up to a minute; an error is logged
+// when it differs from the last one, not at every retry; once the bind
+// succeeds the service listens.
 func TestBindRetryBackoff(t *testing.T) {
 	e := newTestEnv(t, Options{})
 	dir := filepath.Join(t.TempDir(), "later")
@@ -115,11 +116,26 @@ func TestBindRetryBackoff(t *testing.T) {
 	}
 	e.wantState("later", BindRetry)
 
-	// Each attempt fails with the other error (no directory; a file
-	// where the directory should be), so that each is logged.
-	obstacle := false
-	delay := time.Second
-	for _, want := range []string{"2s", "4s", "8s", "16s", "32s", "1m0s", "1m0s"} {
+	// The retry after 1 s fails as the first did: not logged, but the
+	// next one comes 2 s later, and fails otherwise (a file where the
+	// directory should be): logged, with the next delay of 4 s.
+	e.advance(time.Second)
+	e.none("log bind-failed")
+	if err := os.WriteFile(dir, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	e.advance(2*time.Second - time.Millisecond)
+	e.none("log bind-failed")
+	e.advance(time.Millisecond)
+	if ev := e.await("log bind-failed svc=later/unix"); !strings.HasSuffix(ev, " retry=4s") {
+		t.Fatalf("third failure: %q, want retry=4s", ev)
+	}
+
+	// Each attempt now fails with the other error, so that each is
+	// logged with its back-off.
+	obstacle := true
+	delay := 4 * time.Second
+	for _, want := range []string{"8s", "16s", "32s", "1m0s", "1m0s"} {
 		if obstacle = !obstacle; obstacle {
 			if err := os.WriteFile(dir, nil, 0o644); err != nil {
 				t.Fatal(err)
