@@ -3,12 +3,13 @@ package main
 import (
 	"fmt"
 	"net"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // clientGroup is a set of connections that clients opened and holds.
@@ -64,8 +65,7 @@ func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 3 {
 			ts.Fatalf("usage: clients start [-silent] NAME N ADDR")
 		}
-		n, err := strconv.Atoi(args[1])
-		ts.Check(err)
+		n := scripttest.Count(ts, "clients start", "N", args[1], 1)
 		g := &clientGroup{n: n, release: make(chan struct{})}
 		groupsMu.Lock()
 		byName[args[0]] = g
@@ -83,8 +83,8 @@ func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	switch args[0] {
 	case "served":
-		min, err := strconv.Atoi(args[2])
-		ts.Check(err)
+		scripttest.Args(ts, args, 3, 3, "clients served NAME MIN")
+		min := scripttest.Count(ts, "clients served", "MIN", args[2], 1)
 		served := g.await(20*time.Second, func() bool { return g.served >= min })
 		ts.Logf("clients %s: %d of %d served", args[1], served, g.n)
 		if served < min {

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 	"golang.org/x/sys/unix"
 )
 
@@ -24,6 +26,7 @@ import (
 
 // freeport VAR: set $VAR to a TCP port free on both 127.0.0.1 and ::1.
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 1, 1, "freeport VAR")
 	for i := 0; i < 100; i++ {
 		l4, err := net.Listen("tcp4", "127.0.0.1:0")
 		ts.Check(err)
@@ -44,6 +47,7 @@ var held sync.Map // name → net.Listener
 // hold VAR: bind a TCP listener on 127.0.0.1:0, keep it, and set $VAR to
 // its port. release VAR closes it.
 func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 1, 1, "hold VAR")
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	ts.Check(err)
 	held.Store(ts.Getenv("WORK")+args[0], l)
@@ -51,6 +55,7 @@ func cmdHold(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 1, 1, "release VAR")
 	if l, ok := held.LoadAndDelete(ts.Getenv("WORK") + args[0]); ok {
 		l.(net.Listener).Close()
 	}
@@ -61,11 +66,10 @@ func cmdRelease(ts *testscript.TestScript, neg bool, args []string) {
 func cmdHammer(ts *testscript.TestScript, neg bool, args []string) {
 	c := 8
 	if len(args) > 2 && args[0] == "-c" {
-		c, _ = strconv.Atoi(args[1])
-		args = args[2:]
+		c, args = scripttest.Count(ts, "hammer", "-c", args[1], 1), args[2:]
 	}
-	n, err := strconv.Atoi(args[0])
-	ts.Check(err)
+	scripttest.Args(ts, args, 2, 2, "hammer [-c C] N ADDR")
+	n := scripttest.Count(ts, "hammer", "N", args[0], 1)
 	addr := args[1]
 	var next, failed atomic.Int64
 	var firstErr atomic.Value
@@ -109,6 +113,7 @@ func fetch(addr string) error {
 // fds PID VAR: set $VAR to the number of open descriptors of PID.
 // With a third argument SAME, instead check that the count equals $SAME.
 func cmdFDs(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 2, 3, "fds PID VAR [SAME]")
 	ents, err := os.ReadDir("/proc/" + args[0] + "/fd")
 	ts.Check(err)
 	n := strconv.Itoa(len(ents))
@@ -254,11 +259,15 @@ func cmdUnixgram(ts *testscript.TestScript, neg bool, args []string) {
 func cmdProxyV2(ts *testscript.TestScript, neg bool, args []string) {
 	d := net.Dialer{Timeout: 5 * time.Second}
 	if len(args) > 1 && args[0] == "-src" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+		d.LocalAddr = srcAddr(ts, "proxyv2", args[1])
 		args = args[2:]
 	}
+	scripttest.Args(ts, args, 3, 3, "proxyv2 [-src IP] ADDR CLIENTIP CLIENTPORT")
 	client := net.ParseIP(args[1])
-	port, _ := strconv.Atoi(args[2])
+	if client == nil {
+		ts.Fatalf("proxyv2: bad CLIENTIP %q", args[1])
+	}
+	port := scripttest.Int(ts, "proxyv2", "CLIENTPORT", args[2], 0, 65535)
 	c, err := d.Dial("tcp", args[0])
 	ts.Check(err)
 	defer c.Close()
@@ -289,7 +298,8 @@ func cmdProxyV2(ts *testscript.TestScript, neg bool, args []string) {
 // a closed-loop client with 8 workers for DURATION; prints
 // "ok=N failed=M" and the first error.
 func hammerbg() {
-	d, _ := time.ParseDuration(os.Args[1])
+	scripttest.Args(scripttest.Exit, os.Args[1:], 2, 2, "hammerbg DURATION ADDR")
+	d := scripttest.Duration(scripttest.Exit, "hammerbg", "DURATION", os.Args[1], time.Nanosecond)
 	addr := os.Args[2]
 	var ok, failed atomic.Int64
 	var first atomic.Value
@@ -449,8 +459,7 @@ func cmdKillAtEnd(ts *testscript.TestScript, neg bool, args []string) {
 func cmdRstDial(ts *testscript.TestScript, neg bool, args []string) {
 	n := 1
 	if len(args) > 2 && args[0] == "-n" {
-		n, _ = strconv.Atoi(args[1])
-		args = args[2:]
+		n, args = scripttest.Count(ts, "rstdial", "-n", args[1], 1), args[2:]
 	}
 	if len(args) != 2 {
 		ts.Fatalf("usage: rstdial [-n N] ADDR HEXBYTES")
@@ -476,8 +485,7 @@ func cmdLateClient(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 5 {
 		ts.Fatalf("usage: lateclient ADDR LOG REGEXP COUNT INPUT")
 	}
-	_, err := strconv.Atoi(args[3])
-	ts.Check(err)
+	scripttest.Count(ts, "lateclient", "COUNT", args[3], 1)
 	in := strings.NewReplacer(`\n`, "\n", `\r`, "\r").Replace(args[4])
 	c, err := net.DialTimeout("tcp", args[0], 5*time.Second)
 	ts.Check(err)

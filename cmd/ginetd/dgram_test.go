@@ -5,13 +5,14 @@ import (
 	"net"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // svcUDPAll is a datagram nowait child that reports every datagram it
@@ -20,7 +21,7 @@ import (
 func svcUDPAll() {
 	linger := 100 * time.Millisecond
 	if len(os.Args) > 1 {
-		linger, _ = time.ParseDuration(os.Args[1])
+		linger = scripttest.Duration(scripttest.Exit, "svc-udp-all", "linger", os.Args[1], time.Nanosecond)
 	}
 	buf := make([]byte, 65536)
 	n, err := syscall.Read(0, buf)
@@ -46,10 +47,10 @@ func svcUDPAll() {
 // answered (10 s); its answer must hold its own datagram and nothing of
 // the other sender's, which must get no answer at all.
 func cmdDgMix(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 2, 2, "dgmix ADDR ROUNDS")
 	raddr, err := net.ResolveUDPAddr("udp", args[0])
 	ts.Check(err)
-	rounds, err := strconv.Atoi(args[1])
-	ts.Check(err)
+	rounds := scripttest.Count(ts, "dgmix", "ROUNDS", args[1], 1)
 	for r := 0; r < rounds; r++ {
 		a, err := net.DialUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)}, raddr)
 		ts.Check(err)
@@ -125,7 +126,8 @@ func udpAsk(ts *testscript.TestScript, c *net.UDPConn, msg string, done func(str
 // datagrams to ADDR for DURATION, each request from a fresh socket,
 // resent every 300 ms for up to 10 s; prints "ok=N failed=M first=ERR".
 func udpbg() {
-	d, _ := time.ParseDuration(os.Args[1])
+	scripttest.Args(scripttest.Exit, os.Args[1:], 2, 3, "udpbg DURATION ADDR [N]")
+	d := scripttest.Duration(scripttest.Exit, "udpbg", "DURATION", os.Args[1], time.Nanosecond)
 	raddr, err := net.ResolveUDPAddr("udp", os.Args[2])
 	if err != nil {
 		fmt.Println(err)
@@ -133,7 +135,7 @@ func udpbg() {
 	}
 	workers := 4
 	if len(os.Args) > 3 {
-		workers, _ = strconv.Atoi(os.Args[3])
+		workers = scripttest.Count(scripttest.Exit, "udpbg", "N", os.Args[3], 1)
 	}
 	var mu sync.Mutex
 	ok, failed, first := 0, 0, ""

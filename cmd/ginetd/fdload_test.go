@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // fdload [-n N] [-c C] [-hup PID] KIND=ARGS...: drive every target at
@@ -42,15 +44,13 @@ import (
 func cmdFDLoad(ts *testscript.TestScript, neg bool, args []string) {
 	n, c, hup := 100, 4, 0
 	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
-		v, err := strconv.Atoi(args[1])
-		ts.Check(err)
 		switch args[0] {
 		case "-n":
-			n = v
+			n = scripttest.Count(ts, "fdload", "-n", args[1], 1)
 		case "-c":
-			c = v
+			c = scripttest.Count(ts, "fdload", "-c", args[1], 1)
 		case "-hup":
-			hup = v
+			hup = scripttest.Count(ts, "fdload", "-hup", args[1], 2) // a pid, never init's
 		default:
 			ts.Fatalf("fdload: unknown flag %s", args[0])
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,6 +16,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 
 	"github.com/ginetd/ginetd/internal/cgroup"
 	"github.com/ginetd/ginetd/internal/spawn"
@@ -62,6 +65,52 @@ var services = map[string]func(){
 	"svc-wait-nb":   svcWaitNB,
 }
 
+// scriptCmds are the commands of the scripts in testdata/script.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"expand":     cmdExpand,
+	"listening":  cmdListening,
+	"waitlog":    cmdWaitLog,
+	"dial":       cmdDial,
+	"udp":        cmdUDP,
+	"signal":     cmdSignal,
+	"sleep":      cmdSleep,
+	"waitlisten": cmdWaitListen,
+	"freeport":   cmdFreePort,
+	"hold":       cmdHold,
+	"release":    cmdRelease,
+	"hammer":     cmdHammer,
+	"fds":        cmdFDs,
+	"zombies":    cmdZombies,
+	"procinfo":   cmdProcInfo,
+	"alive":      cmdAlive,
+	"unixgram":   cmdUnixgram,
+	"groupuser":  cmdGroupUser,
+	"maxload":    cmdMaxLoad,
+	"clockwin":   cmdClockWindow,
+	"bgdial":     cmdBgDial,
+	"bgwait":     cmdBgWait,
+	"proxyv2":    cmdProxyV2,
+	"gencert":    cmdGenCert,
+	"scrape":     cmdScrape,
+	"mkchroot":   cmdMkChroot,
+	"echobig":    cmdEchoBig,
+	"udpmany":    cmdUDPMany,
+	"killatend":  cmdKillAtEnd,
+	"tlsdial":    cmdTLSDial,
+	"rfc868":     cmdRFC868,
+	"rstdial":    cmdRstDial,
+	"lateclient": cmdLateClient,
+	"timens":     cmdTimens,
+	"probeclean": cmdProbeClean,
+	"buildpie":   cmdBuildPIE,
+	"clients":    cmdClients,
+	"fdload":     cmdFDLoad,
+	"asuser":     cmdAsUser,
+	"dgmix":      cmdDgMix,
+	"dgreuse":    cmdDgReuse,
+	"paced":      cmdPaced,
+}
+
 func TestScripts(t *testing.T) {
 	svc := publicCopy(t)
 	testscript.Run(t, testscript.Params{
@@ -86,50 +135,7 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"expand":     cmdExpand,
-			"listening":  cmdListening,
-			"waitlog":    cmdWaitLog,
-			"dial":       cmdDial,
-			"udp":        cmdUDP,
-			"signal":     cmdSignal,
-			"sleep":      cmdSleep,
-			"waitlisten": cmdWaitListen,
-			"freeport":   cmdFreePort,
-			"hold":       cmdHold,
-			"release":    cmdRelease,
-			"hammer":     cmdHammer,
-			"fds":        cmdFDs,
-			"zombies":    cmdZombies,
-			"procinfo":   cmdProcInfo,
-			"alive":      cmdAlive,
-			"unixgram":   cmdUnixgram,
-			"groupuser":  cmdGroupUser,
-			"maxload":    cmdMaxLoad,
-			"clockwin":   cmdClockWindow,
-			"bgdial":     cmdBgDial,
-			"bgwait":     cmdBgWait,
-			"proxyv2":    cmdProxyV2,
-			"gencert":    cmdGenCert,
-			"scrape":     cmdScrape,
-			"mkchroot":   cmdMkChroot,
-			"echobig":    cmdEchoBig,
-			"udpmany":    cmdUDPMany,
-			"killatend":  cmdKillAtEnd,
-			"tlsdial":    cmdTLSDial,
-			"rfc868":     cmdRFC868,
-			"rstdial":    cmdRstDial,
-			"lateclient": cmdLateClient,
-			"timens":     cmdTimens,
-			"probeclean": cmdProbeClean,
-			"buildpie":   cmdBuildPIE,
-			"clients":    cmdClients,
-			"fdload":     cmdFDLoad,
-			"asuser":     cmdAsUser,
-			"dgmix":      cmdDgMix,
-			"dgreuse":    cmdDgReuse,
-			"paced":      cmdPaced,
-		},
+		Cmds: scriptCmds,
 	})
 }
 
@@ -216,17 +222,14 @@ func varName(label string) string {
 func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
 	timeout := 10 * time.Second
 	if len(args) > 1 && args[0] == "-t" {
-		d, err := time.ParseDuration(args[1])
-		ts.Check(err)
-		timeout, args = d, args[2:]
+		timeout, args = scripttest.Duration(ts, "waitlog", "-t", args[1], time.Nanosecond), args[2:]
 	}
-	if len(args) < 2 {
-		ts.Fatalf("usage: waitlog LOG REGEXP [COUNT]")
-	}
-	re := regexp.MustCompile("(?m)" + args[1])
+	scripttest.Args(ts, args, 2, 3, "waitlog [-t DURATION] LOG REGEXP [COUNT]")
+	re, err := regexp.Compile("(?m)" + args[1])
+	ts.Check(err)
 	n := 1
 	if len(args) > 2 {
-		n, _ = strconv.Atoi(args[2])
+		n = scripttest.Count(ts, "waitlog", "COUNT", args[2], 1)
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -277,14 +280,12 @@ func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 		case "-keep":
 			keep, args = true, args[1:]
 		case "-src":
-			d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+			scripttest.Args(ts, args, 2, -1, "dial -src IP ...")
+			d.LocalAddr = srcAddr(ts, "dial", args[1])
 			args = args[2:]
 		case "-fill":
-			n, err := strconv.Atoi(args[1])
-			if err != nil || n < 0 {
-				ts.Fatalf("dial: bad -fill %q", args[1])
-			}
-			fill, args = n, args[2:]
+			scripttest.Args(ts, args, 2, -1, "dial -fill N ...")
+			fill, args = scripttest.Count(ts, "dial", "-fill", args[1], 0), args[2:]
 		default:
 			ts.Fatalf("dial: unknown flag %s", args[0])
 		}
@@ -398,9 +399,8 @@ func cmdSignal(ts *testscript.TestScript, neg bool, args []string) {
 
 // sleep DURATION
 func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
+	scripttest.Args(ts, args, 1, 1, "sleep DURATION")
+	time.Sleep(scripttest.Duration(ts, "sleep", "DURATION", args[0], time.Nanosecond))
 }
 
 // rfc868: the last command's stdout must be an RFC 868 answer: exactly 4
@@ -417,4 +417,14 @@ func cmdRFC868(ts *testscript.TestScript, neg bool, args []string) {
 	if d := got - now; d < -2 || d > 2 {
 		ts.Fatalf("rfc868: answer %d is %d s from the clock %d", got, d, now)
 	}
+}
+
+// srcAddr parses a -src IP of cmd: a client's local address, which must
+// be an IP address (a typo must not become "any address").
+func srcAddr(ts *testscript.TestScript, cmd, s string) *net.TCPAddr {
+	ip, err := netip.ParseAddr(s)
+	if err != nil {
+		ts.Fatalf("%s: bad -src %q: %v", cmd, s, err)
+	}
+	return net.TCPAddrFromAddrPort(netip.AddrPortFrom(ip, 0))
 }

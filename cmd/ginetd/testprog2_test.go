@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // Service programs and script commands for the xinetd and NetBSD scripts
@@ -192,8 +194,8 @@ func cmdMaxLoad(ts *testscript.TestScript, neg bool, args []string) {
 // that holds now and the next MIN minutes, and $VAR_out to one that
 // excludes now and the next MIN minutes (local time).
 func cmdClockWindow(ts *testscript.TestScript, neg bool, args []string) {
-	min, err := strconv.Atoi(args[1])
-	ts.Check(err)
+	scripttest.Args(ts, args, 2, 2, "clockwin VAR MIN")
+	min := scripttest.Count(ts, "clockwin", "MIN", args[1], 0)
 	now := time.Now()
 	hm := func(t time.Time) string { return t.Format("15:04") }
 	// A window from a minute ago to MIN+1 minutes ahead, never crossing
@@ -212,7 +214,7 @@ var bgDials sync.Map // WORK+name → chan string
 func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 	d := net.Dialer{Timeout: 10 * time.Second}
 	if len(args) > 1 && args[0] == "-src" {
-		d.LocalAddr = &net.TCPAddr{IP: net.ParseIP(args[1])}
+		d.LocalAddr = srcAddr(ts, "bgdial", args[1])
 		args = args[2:]
 	}
 	if len(args) < 3 {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // svcEnv reports what a child received, on its stdout (the client's
@@ -134,7 +136,7 @@ func svcWaitNB() {
 	time.AfterFunc(30*time.Second, func() { os.Exit(2) })
 	idle := time.Second
 	if len(os.Args) > 1 {
-		idle, _ = time.ParseDuration(os.Args[1])
+		idle = scripttest.Duration(scripttest.Exit, "svc-wait-nb", "IDLE", os.Args[1], time.Nanosecond)
 	}
 	fl, err := unix.FcntlInt(0, unix.F_GETFL, 0)
 	if err != nil {
@@ -163,7 +165,7 @@ func svcWaitNB() {
 func svcSleep() {
 	d := 2 * time.Second
 	if len(os.Args) > 1 {
-		d, _ = time.ParseDuration(os.Args[1])
+		d = scripttest.Duration(scripttest.Exit, "svc-sleep", "DURATION", os.Args[1], 0)
 	}
 	fmt.Printf("sleeping %d\n", os.Getpid())
 	time.Sleep(d)
@@ -204,7 +206,7 @@ func cloexec(fd string) bool {
 func svcFork() {
 	n := 10
 	if len(os.Args) > 1 {
-		n, _ = strconv.Atoi(os.Args[1])
+		n = scripttest.Count(scripttest.Exit, "svc-fork", "N", os.Args[1], 1)
 	}
 	started := 0
 	for i := 0; i < n; i++ {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ginetd/ginetd/internal/scripttest"
 )
 
 // waitMax bounds every wait of a script command.
@@ -50,14 +52,12 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 		case "-q":
 			quoted = true
 			args = args[1:]
-		case "-size":
-			n, err := strconv.Atoi(args[1])
-			ts.Check(err)
-			size, args = n, args[2:]
+		case "-size": // room for "<13>big: N " and one x
+			scripttest.Args(ts, args, 2, -1, "send -size N ...")
+			size, args = scripttest.Count(ts, "send", "-size", args[1], 32), args[2:]
 		case "-count":
-			n, err := strconv.Atoi(args[1])
-			ts.Check(err)
-			count, args = n, args[2:]
+			scripttest.Args(ts, args, 2, -1, "send -count C ...")
+			count, args = scripttest.Count(ts, "send", "-count", args[1], 1), args[2:]
 		default:
 			ts.Fatalf("send: unknown flag %s", args[0])
 		}
@@ -99,8 +99,7 @@ func cmdGoSyslog(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 4 {
 		ts.Fatalf("usage: gosyslog SOCKET PRI TAG TEXT")
 	}
-	pri, err := strconv.Atoi(args[1])
-	ts.Check(err)
+	pri := scripttest.Int(ts, "gosyslog", "PRI", args[1], 0, 191)
 	w, err := syslog.Dial("unixgram", args[0], syslog.Priority(pri), args[2])
 	ts.Check(err)
 	defer w.Close()
@@ -118,8 +117,7 @@ func cmdWaitFile(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	want := 1
 	if len(args) == 3 {
-		want, err = strconv.Atoi(args[2])
-		ts.Check(err)
+		want = scripttest.Count(ts, "waitfile", "N", args[2], 1)
 	}
 	path := ts.MkAbs(args[0])
 	count := func() int {
@@ -161,8 +159,7 @@ func cmdCountLines(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	re, err := regexp.Compile(args[1])
 	ts.Check(err)
-	want, err := strconv.Atoi(args[2])
-	ts.Check(err)
+	want := scripttest.Count(ts, "countlines", "N", args[2], 0)
 	b, err := os.ReadFile(ts.MkAbs(args[0]))
 	ts.Check(err)
 	n := 0
@@ -250,9 +247,8 @@ func cmdLongPath(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 3 {
 		ts.Fatalf("usage: longpath VAR DIR LEN")
 	}
-	n, err := strconv.Atoi(args[2])
-	ts.Check(err)
 	p := args[1] + "/"
+	n := scripttest.Count(ts, "longpath", "LEN", args[2], len(p)+1)
 	p += strings.Repeat("x", n-len(p))
 	ts.Setenv(args[0], p)
 }

@@ -17,6 +17,25 @@ func TestMain(m *testing.M) {
 	})
 }
 
+// scriptCmds are the commands of the scripts in testdata/script.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"expand":     cmdExpand,
+	"envfile":    cmdEnvFile,
+	"send":       cmdSend,
+	"gosyslog":   cmdGoSyslog,
+	"waitfile":   cmdWaitFile,
+	"waitgone":   cmdWaitGone,
+	"sig":        cmdSig,
+	"stalesock":  cmdStaleSock,
+	"mkfifo":     cmdMkfifo,
+	"fiforead":   cmdFifoRead,
+	"pty":        cmdPty,
+	"utmp":       cmdUtmp,
+	"kmsgwrite":  cmdKmsgWrite,
+	"countlines": cmdCountLines,
+	"longpath":   cmdLongPath,
+}
+
 // TestScripts runs testdata/script/*.txtar. Each script gets $S, a short
 // directory for unix sockets (sun_path holds 108 bytes; $WORK may be
 // longer), removed afterwards.
@@ -64,22 +83,6 @@ func TestScripts(t *testing.T) {
 			}
 			return false, fmt.Errorf("unknown condition %q", cond)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"expand":     cmdExpand,
-			"envfile":    cmdEnvFile,
-			"send":       cmdSend,
-			"gosyslog":   cmdGoSyslog,
-			"waitfile":   cmdWaitFile,
-			"waitgone":   cmdWaitGone,
-			"sig":        cmdSig,
-			"stalesock":  cmdStaleSock,
-			"mkfifo":     cmdMkfifo,
-			"fiforead":   cmdFifoRead,
-			"pty":        cmdPty,
-			"utmp":       cmdUtmp,
-			"kmsgwrite":  cmdKmsgWrite,
-			"countlines": cmdCountLines,
-			"longpath":   cmdLongPath,
-		},
+		Cmds: scriptCmds,
 	})
 }

@@ -29,6 +29,9 @@ func cmdPty(ts *testscript.TestScript, neg bool, args []string) {
 	ptys := ts.Value(ptysKey{}).(map[string]*pty)
 	if len(args) == 3 && args[0] == "-wait" {
 		p := ptys[args[1]]
+		if p == nil {
+			ts.Fatalf("pty: no pty %s", args[1])
+		}
 		re, err := regexp.Compile(args[2])
 		ts.Check(err)
 		match := func() (bool, string) {
