@@ -1,0 +1,207 @@
+package cgroup
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// fakeRoot points Root at a directory of plain files and directories for
+// the test: v2 with a cgroup.controllers file, else v1 with the pids,
+// memory and cpu hierarchies. The kernel's checks are not there; what is
+// tested is what Setup writes where.
+func fakeRoot(t *testing.T, v2 bool) string {
+	t.Helper()
+	root := t.TempDir()
+	old := Root
+	Root = root
+	t.Cleanup(func() { Root = old })
+	if v2 {
+		// ownV2 joins Root with the 0:: line of /proc/self/cgroup.
+		base := ownV2()
+		if err := os.MkdirAll(base, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpu memory pids"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return base
+	}
+	for _, c := range []string{"pids", "memory", "cpu"} {
+		if err := os.Mkdir(filepath.Join(root, c), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return root
+}
+
+func readFile(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.TrimSpace(string(b))
+}
+
+func gone(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("%s still there after Remove (%v)", dir, err)
+	}
+}
+
+// TestSetupV2Files: one group per service, named after its label, with
+// the three limits written in v2 syntax ("max" for an unset one, so that
+// a reload that drops a limit lifts it); the controllers are delegated.
+func TestSetupV2Files(t *testing.T) {
+	base := fakeRoot(t, true)
+	dirs, err := Setup("web/tcp4 1.2.3.4:80", Limits{MemoryMax: "67108864", CPUMax: "50000 100000", PidsMax: "5"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := filepath.Join(base, "ginetd-web_tcp4_1.2.3.4_80")
+	if len(dirs) != 1 || dirs[0] != want {
+		t.Fatalf("dirs %q, want [%s]", dirs, want)
+	}
+	if got := readFile(t, filepath.Join(base, "cgroup.subtree_control")); got != "+pids +memory +cpu" {
+		t.Errorf("subtree_control %q", got)
+	}
+	for file, v := range map[string]string{"memory.max": "67108864", "cpu.max": "50000 100000", "pids.max": "5"} {
+		if got := readFile(t, filepath.Join(want, file)); got != v {
+			t.Errorf("%s = %q, want %q", file, got, v)
+		}
+	}
+	// A reload keeps only pids_max: the others are lifted.
+	if _, err := Setup("web/tcp4 1.2.3.4:80", Limits{PidsMax: "7"}); err != nil {
+		t.Fatal(err)
+	}
+	for file, v := range map[string]string{"memory.max": "max", "cpu.max": "max", "pids.max": "7"} {
+		if got := readFile(t, filepath.Join(want, file)); got != v {
+			t.Errorf("after the reload, %s = %q, want %q", file, got, v)
+		}
+	}
+	// cgroupfs removes a group with its files; here they must go first.
+	for _, f := range []string{"memory.max", "cpu.max", "pids.max"} {
+		os.Remove(filepath.Join(want, f))
+	}
+	Remove("web/tcp4 1.2.3.4:80")
+	gone(t, want)
+}
+
+// TestSetupV1Files: on a v1 host each limit goes to its controller's
+// hierarchy, translated: "max" is -1, cpu_max's "QUOTA PERIOD" goes to
+// two files, and a controller without a limit gets no group.
+func TestSetupV1Files(t *testing.T) {
+	root := fakeRoot(t, false)
+	dirs, err := Setup("web/tcp4", Limits{MemoryMax: "max", CPUMax: "max 20000"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	mem := filepath.Join(root, "memory", "ginetd", "ginetd-web_tcp4")
+	cpu := filepath.Join(root, "cpu", "ginetd", "ginetd-web_tcp4")
+	if fmt.Sprint(dirs) != fmt.Sprint([]string{mem, cpu}) {
+		t.Fatalf("dirs %q, want [%s %s]", dirs, mem, cpu)
+	}
+	for path, v := range map[string]string{
+		filepath.Join(mem, "memory.limit_in_bytes"): "-1",
+		filepath.Join(cpu, "cpu.cfs_quota_us"):      "-1",
+		filepath.Join(cpu, "cpu.cfs_period_us"):     "20000",
+	} {
+		if got := readFile(t, path); got != v {
+			t.Errorf("%s = %q, want %q", path, got, v)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(root, "pids", "ginetd", "ginetd-web_tcp4")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a pids group without pids_max (%v)", err)
+	}
+	if dirs, err = Setup("web/tcp4", Limits{PidsMax: "3", CPUMax: "30000"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(root, "pids", "ginetd", "ginetd-web_tcp4", "pids.max")); got != "3" {
+		t.Errorf("pids.max %q", got)
+	}
+	if got := readFile(t, filepath.Join(cpu, "cpu.cfs_quota_us")); got != "30000" {
+		t.Errorf("quota without a period: %q", got)
+	}
+	for _, d := range append(dirs, mem) {
+		ents, _ := os.ReadDir(d)
+		for _, e := range ents {
+			os.Remove(filepath.Join(d, e.Name()))
+		}
+	}
+	Remove("web/tcp4")
+	for _, c := range []string{"pids", "memory", "cpu"} {
+		gone(t, filepath.Join(root, c, "ginetd", "ginetd-web_tcp4"))
+	}
+}
+
+// TestPidsLimitReal: on the host's own cgroup file system (root only), a
+// process in a service's group with pids_max 1 cannot fork; Remove takes
+// the group away once the process has gone, and leaves it while it runs.
+func TestPidsLimitReal(t *testing.T) {
+	if err := Available(); err != nil {
+		t.Skip(err)
+	}
+	svc := fmt.Sprintf("cgroup-test/tcp4 %d", os.Getpid())
+	dirs, err := Setup(svc, Limits{PidsMax: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer Remove(svc)
+	var dir string
+	for _, d := range dirs {
+		if _, err := os.Stat(filepath.Join(d, "pids.max")); err == nil {
+			dir = d
+		}
+	}
+	if dir == "" {
+		t.Fatalf("no group with pids.max in %q", dirs)
+	}
+	if got := readFile(t, filepath.Join(dir, "pids.max")); got != "1" {
+		t.Fatalf("pids.max %q, want 1", got)
+	}
+
+	// A shell that waits for a line, then forks /bin/true.
+	cmd := exec.Command("/bin/sh", "-c", `read x; /bin/true || echo fork-failed`)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Process.Kill()
+	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(fmt.Sprint(cmd.Process.Pid)), 0); err != nil {
+		t.Fatal(err)
+	}
+	Remove(svc) // it holds a process: the kernel keeps it
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("group removed under its process: %v", err)
+	}
+	stdin.Write([]byte("go\n"))
+	stdin.Close()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var werr error
+	select {
+	case werr = <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the shell did not end")
+	}
+	// The shell reports the failed fork and gives up, or goes on.
+	if s := out.String(); werr == nil && !strings.Contains(s, "fork-failed") {
+		t.Errorf("a process under pids_max 1 forked: %q", s)
+	}
+	Remove(svc)
+	gone(t, dir)
+}
