@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# profile-ginetd.sh - where ginetd's CPU per connection goes (the method of
-# PERF-NOTES: perf with software events only, attached to the server process
-# with --no-inherit so the exec'd children are not counted).
+# profile-ginetd.sh - where ginetd's CPU per connection goes: perf with
+# software events only (it works in a VM), attached to the server process
+# with --no-inherit so the exec'd children are not counted.
 #
 #   bench/profile-ginetd.sh                    # exec daytime, c=8, 8 s per phase
 #   TEST=builtin-daytime bench/profile-ginetd.sh

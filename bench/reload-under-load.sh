@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # reload-under-load.sh - does a super-server drop connections while it
-# reloads?  (SPEC §8: "no client is refused during a reload".)
+# reloads?  (ginetd(8), SIGNALS: "no client is refused during a reload".)
 #
 #   bench/install-peers.sh                  # once
 #   bench/reload-under-load.sh              # xinetd, openbsd-inetd
