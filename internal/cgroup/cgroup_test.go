@@ -92,7 +92,7 @@ func TestSetupV2Files(t *testing.T) {
 	for _, f := range []string{"memory.max", "cpu.max", "pids.max"} {
 		os.Remove(filepath.Join(want, f))
 	}
-	Remove("web/tcp4 1.2.3.4:80")
+	Remove([]string{want})
 	gone(t, want)
 }
 
@@ -137,7 +137,7 @@ func TestSetupV1Files(t *testing.T) {
 			os.Remove(filepath.Join(d, e.Name()))
 		}
 	}
-	Remove("web/tcp4")
+	Remove(append(dirs, mem))
 	for _, c := range []string{"pids", "memory", "cpu"} {
 		gone(t, filepath.Join(root, c, "ginetd", "ginetd-web_tcp4"))
 	}
@@ -155,7 +155,7 @@ func TestPidsLimitReal(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer Remove(svc)
+	defer Remove(dirs)
 	var dir string
 	for _, d := range dirs {
 		if _, err := os.Stat(filepath.Join(d, "pids.max")); err == nil {
@@ -184,7 +184,7 @@ func TestPidsLimitReal(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "cgroup.procs"), []byte(fmt.Sprint(cmd.Process.Pid)), 0); err != nil {
 		t.Fatal(err)
 	}
-	Remove(svc) // it holds a process: the kernel keeps it
+	Remove(dirs) // it holds a process: the kernel keeps it
 	if _, err := os.Stat(dir); err != nil {
 		t.Fatalf("group removed under its process: %v", err)
 	}
@@ -202,6 +202,6 @@ func TestPidsLimitReal(t *testing.T) {
 	if s := out.String(); werr == nil && !strings.Contains(s, "fork-failed") {
 		t.Errorf("a process under pids_max 1 forked: %q", s)
 	}
-	Remove(svc)
+	Remove(dirs)
 	gone(t, dir)
 }
