@@ -44,6 +44,7 @@ func TestMain(m *testing.M) {
 		"udpbg":              udpbg,
 		"jsonlog":            jsonlog,
 		"dirty":              dirty,
+		"noclone3":           noclone3,
 		"pidpoll":            pidpoll,
 	})
 }

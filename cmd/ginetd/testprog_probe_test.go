@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"path/filepath"
 	"regexp"
 	"runtime"
 	"sort"
@@ -24,6 +25,7 @@ import (
 //
 //	fd N TARGET        each descriptor that came through exec (not close-on-exec)
 //	fds 0,1,2          their numbers
+//	nonblock -         those of 0-2 with O_NONBLOCK ("-": none)
 //	SigBlk/SigIgn/SigCgt HEX   from /proc/self/status
 //	nofile SOFT HARD   RLIMIT_NOFILE as the program was started with
 //	rlimit NAME SOFT HARD      the other limits, from /proc/self/limits
@@ -42,7 +44,32 @@ import (
 // before the runtime raised it (internal/spawn/startstate). A script that
 // must see every ignored signal runs a C program (grep on
 // /proc/self/status) as the service instead.
+//
+// As a wait service's program (argv[0] svc-probe-wait, svc-probe-wait-udp)
+// it takes the report on the service socket it was given, then accepts
+// one connection and writes it there, or answers one datagram with it.
 func svcProbe() {
+	r := probeReport()
+	switch arg0 := filepath.Base(os.Args[0]); {
+	case strings.HasPrefix(arg0, "svc-probe-wait-udp"):
+		buf := make([]byte, 2048)
+		_, from, err := unix.Recvfrom(0, buf, 0)
+		if err == nil {
+			unix.Sendto(0, []byte(r), 0, from)
+		}
+	case strings.HasPrefix(arg0, "svc-probe-wait"):
+		fd, _, err := unix.Accept4(0, unix.SOCK_CLOEXEC)
+		if err == nil {
+			unix.Write(fd, []byte(r))
+			unix.Close(fd)
+		}
+	default:
+		os.Stdout.WriteString(r)
+	}
+}
+
+// probeReport is svcProbe's report.
+func probeReport() string {
 	var b strings.Builder
 	// List the fds with raw system calls: os.ReadDir would start this
 	// program's own netpoller (an epoll and an eventfd) on the way.
@@ -76,6 +103,16 @@ func svcProbe() {
 		fmt.Fprintf(&b, "fd %d %s\n", fd, t)
 	}
 	fmt.Fprintf(&b, "fds %s\n", strings.Join(list, ","))
+	var nb []string
+	for fd := range 3 {
+		if fl, err := unix.FcntlInt(uintptr(fd), unix.F_GETFL, 0); err == nil && fl&unix.O_NONBLOCK != 0 {
+			nb = append(nb, strconv.Itoa(fd))
+		}
+	}
+	if len(nb) == 0 {
+		nb = []string{"-"}
+	}
+	fmt.Fprintf(&b, "nonblock %s\n", strings.Join(nb, ","))
 
 	status, _ := os.ReadFile("/proc/self/status")
 	for _, l := range strings.Split(string(status), "\n") {
@@ -120,7 +157,7 @@ func svcProbe() {
 	for _, kv := range env {
 		fmt.Fprintf(&b, "env %s\n", kv)
 	}
-	os.Stdout.WriteString(b.String())
+	return b.String()
 }
 
 // startNofile is RLIMIT_NOFILE as exec gave it to this program.
@@ -166,7 +203,7 @@ func dirty() {
 }
 
 // probeclean SOFT: the last command's stdout is svc-probe's report of a
-// clean start: the client's socket on fds 0-2 and nothing else, no
+// clean start: the client's socket on fds 0-2, blocking, and nothing else, no
 // signal blocked or ignored, its own session and process group, a soft
 // RLIMIT_NOFILE of SOFT, and none of ginetd's own variables.
 func cmdProbeClean(ts *testscript.TestScript, neg bool, args []string) {
@@ -181,7 +218,7 @@ func cmdProbeClean(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("probeclean: ginetd's own variable reached the child: %s", l)
 		}
 	}
-	for _, want := range []string{"fds 0,1,2", "fd 0 socket", "fd 1 socket", "fd 2 socket",
+	for _, want := range []string{"fds 0,1,2", "fd 0 socket", "fd 1 socket", "fd 2 socket", "nonblock -",
 		"SigBlk 0000000000000000", "SigIgn 0000000000000000", "sid_is_pid true", "pgid_is_pid true"} {
 		if !lines[want] {
 			ts.Fatalf("probeclean: no %q in:\n%s", want, out)
