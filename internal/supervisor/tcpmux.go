@@ -18,6 +18,13 @@ const (
 	tcpmuxMaxLine = 256              // bytes read at most for it
 )
 
+// tcpmuxBlanks are trimmed from a request line: the CR of its CRLF and
+// the ASCII blanks a sloppy client may add. Not Unicode's spaces: a
+// configuration's name may end in one (xinetd.conf splits words at ASCII
+// blanks only), and the name HELP lists must name its sub-service when
+// sent back.
+const tcpmuxBlanks = " \t\r\v\f"
+
 // tcpmuxUnknown is the answer to a name no sub-service has.
 var tcpmuxUnknown = []byte("-Service not available\r\n")
 
@@ -63,7 +70,7 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 // answered: for HELP the names, one a line, for any other name
 // tcpmuxUnknown, which never repeats what the client sent.
 func tcpmuxLookup(line string, table map[string]*service) (*service, []byte) {
-	name := strings.ToUpper(strings.TrimSpace(line))
+	name := strings.ToUpper(strings.Trim(line, tcpmuxBlanks))
 	if name == "HELP" {
 		names := make([]string, 0, len(table))
 		for _, sub := range table {
