@@ -31,9 +31,10 @@ func OpenFifo(path string) (*Fifo, error) {
 	return &Fifo{path: path, fd: fd}, nil
 }
 
-// Write writes line whole, or not at all when the pipe is full.
+// Write writes line whole, or not at all when the pipe is full (see
+// writeLine).
 func (s *Fifo) Write(line []byte, _ *msg.Message) error {
-	return writeLine(s.fd, s.path, line)
+	return writeLine(s.fd, s.path, line, true)
 }
 
 // Flush does nothing: lines are written at once.

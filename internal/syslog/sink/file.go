@@ -39,6 +39,7 @@ type File struct {
 	sync  bool
 	fd    int
 	reg   bool   // a regular file: lines collect in buf
+	pipe  bool   // a named pipe (see writeLine)
 	buf   []byte // whole lines not yet written
 	lines int    // lines in buf
 	full  bool   // a write failed for space: wait for room (see roomFor)
@@ -62,7 +63,7 @@ func OpenFile(path string, sync bool) (*File, error) {
 		unix.Close(fd)
 		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
 	}
-	s := &File{path: path, sync: sync, fd: fd, reg: st.Mode&unix.S_IFMT == unix.S_IFREG}
+	s := &File{path: path, sync: sync, fd: fd, reg: st.Mode&unix.S_IFMT == unix.S_IFREG, pipe: st.Mode&unix.S_IFMT == unix.S_IFIFO}
 	return s, nil
 }
 
@@ -70,7 +71,7 @@ func OpenFile(path string, sync bool) (*File, error) {
 // buffer is written out first; its error is then Flush's.
 func (s *File) Write(line []byte, _ *msg.Message) error {
 	if !s.reg {
-		return writeLine(s.fd, s.path, line)
+		return writeLine(s.fd, s.path, line, s.pipe)
 	}
 	var err error
 	if len(s.buf) > 0 && len(s.buf)+len(line) > fileBuffer {
@@ -206,8 +207,14 @@ func (fd fdWriter) Write(p []byte) (int, error) {
 
 // writeLine writes line to a terminal or pipe opened with O_NONBLOCK,
 // never waiting: what does not fit now (a full pipe, a terminal whose
-// output is stopped or not read) is dropped, and reported.
-func writeLine(fd int, path string, line []byte) error {
+// output is stopped or not read) is dropped, and reported. A pipe takes a
+// line of up to PIPE_BUF bytes whole or not at all; a longer one is
+// written only when the pipe surely has room for all of it (see
+// pipeFits), so that its reader never reads a cut line.
+func writeLine(fd int, path string, line []byte, pipe bool) error {
+	if pipe && len(line) > pipeBuf && !pipeFits(fd, len(line)) {
+		return fmt.Errorf("write %s: %w (no room for a line of %d bytes)", path, unix.EAGAIN, len(line))
+	}
 	n := 0
 	for n < len(line) {
 		m, err := unix.Write(fd, line[n:])
@@ -222,4 +229,34 @@ func writeLine(fd int, path string, line []byte) error {
 		n += m
 	}
 	return nil
+}
+
+// pipeBuf is PIPE_BUF on Linux: a write of up to this many bytes to a pipe
+// is atomic.
+const pipeBuf = 4096
+
+// pipeFits reports whether the pipe fd has free pages for n bytes. A pipe
+// is a ring of pages, and what it holds (FIONREAD) does not say how many
+// pages it takes: a write goes into the last page only if all of its
+// first part fits there, so of two pages in a row written by whole lines
+// the second started with what did not fit in the first, and together
+// they hold more than a page. Hence held bytes take at most
+// 2*held/page + 3 pages (the first may be partly read, the last partly
+// written). Another writer to the pipe could take the room meanwhile;
+// gsyslogd's pipes normally have none.
+func pipeFits(fd, n int) bool {
+	size, err := unix.FcntlInt(uintptr(fd), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		return true // cannot tell: try the write
+	}
+	held, err := unix.IoctlGetInt(fd, unix.TIOCINQ) // FIONREAD
+	if err != nil {
+		return true
+	}
+	page := os.Getpagesize()
+	used := 0
+	if held > 0 {
+		used = (2*held+page-1)/page + 3
+	}
+	return (size/page-used)*page >= n
 }

@@ -370,3 +370,60 @@ func TestFileFullDisk(t *testing.T) {
 		t.Errorf("file ends %q", b2[max(0, len(b2)-30):])
 	}
 }
+
+// TestFifoLongLine: a line longer than PIPE_BUF goes into a pipe whole or
+// not at all; the pipe's reader never reads a cut line.
+func TestFifoLongLine(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p")
+	if err := unix.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s, err := OpenFifo(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	r, err := unix.Open(path, unix.O_RDONLY|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(r)
+	drain := func() string {
+		var b []byte
+		buf := make([]byte, 64<<10)
+		for {
+			n, err := unix.Read(r, buf)
+			if n <= 0 || err != nil {
+				return string(b)
+			}
+			b = append(b, buf[:n]...)
+		}
+	}
+	// Lines of more than half a page take a page each: all pages but
+	// one full, more than 8000 bytes free, but room for only 4096.
+	size, err := unix.FcntlInt(uintptr(r), unix.F_GETPIPE_SZ, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	short := strings.Repeat("s", 2099) + "\n"
+	long := strings.Repeat("l", 7999) + "\n"
+	written := ""
+	for range size/4096 - 1 {
+		if err := s.Write([]byte(short), nil); err != nil {
+			t.Fatal(err)
+		}
+		written += short
+	}
+	if err := s.Write([]byte(long), nil); err == nil {
+		t.Fatal("a long line written to a full pipe")
+	}
+	if got := drain(); got != written {
+		t.Fatalf("the pipe holds %d bytes, ending %q; want %d short lines", len(got), got[max(0, len(got)-20):], len(written)/2100)
+	}
+	if err := s.Write([]byte(long), nil); err != nil {
+		t.Fatalf("a long line to an empty pipe: %v", err)
+	}
+	if got := drain(); got != long {
+		t.Fatalf("read %d bytes, want the long line", len(got))
+	}
+}
