@@ -327,8 +327,7 @@ func (s *Supervisor) startBuiltin(svc *service, fd int, peer netip.AddrPort) {
 	bi, idle := svc.bi, s.opts.Idle
 	s.log.Debug("accept", "svc", svc.label(), "peer", addrString(peer), "builtin", bi.Name)
 	if bi.Mode == builtin.Mux {
-		table := svc.tcpmux
-		go s.tcpmux(svc, table, conn, peer)
+		go s.tcpmux(svc, svc.tcpmux, svc.tcpmuxHelp, conn, peer)
 		return
 	}
 	stopLifetime := func() bool { return false }

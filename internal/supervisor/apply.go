@@ -239,9 +239,10 @@ func (s *Supervisor) linkTCPMux(subs []*config.Service) {
 		svc.state = Listening
 		table[strings.ToUpper(c.Name)] = svc
 	}
+	help := tcpmuxHelp(table)
 	for _, svc := range s.services {
 		if svc.bi != nil && svc.bi.Mode == builtin.Mux {
-			svc.tcpmux = table
+			svc.tcpmux, svc.tcpmuxHelp = table, help
 		}
 	}
 }

@@ -16,16 +16,26 @@
 // are reaped with wait4(-1, WNOHANG) after each round of events and on a
 // backing-off timer while any run.
 //
-// Goroutine inventory (each has an owner that stops it and waits for it):
-//   - the loop (Run), owned by the caller of Run, stopped by Stop or
-//     Handover;
-//   - one goroutine per connection of chargen, of tcpmux (until the
-//     sub-service is chosen), of a redirect (two more, frontdoor.Relay's,
-//     relay the bytes), and
-//     of the front door (PROXY header, TLS handshake; frontdoor's relay
-//     goroutines then belong to the TLS session). Each ends when its
-//     client closes, its deadline passes or its socket is closed, and then
-//     reports back to the loop with an event.
+// Goroutine inventory. The loop (Run) is owned by the caller of Run and
+// stopped by Stop or Handover, which return once it has ended. Every
+// other goroutine serves one connection, off the loop, and is not waited
+// for: Stop and Handover return while it runs, and it goes on until it
+// ends by itself or the process exits. Each ends when its client closes,
+// its deadline passes or its socket is closed; it touches no state of the
+// loop's and reports back only through an event, which is dropped once
+// the loop has ended. The descriptors it holds count against the
+// descriptor budget (goHold, goFree) until then. They are:
+//   - one per connection of a Goroutine built-in (chargen: idle deadline,
+//     max_lifetime through a timer that closes the connection), and the
+//     built-in's own reader of what the client sends (package builtin);
+//   - one per tcpmux connection, until the sub-service is named
+//     (tcpmuxTimeout);
+//   - one per redirect connection, and the two of its relay
+//     (frontdoor.Relay);
+//   - one per front-door connection (PROXY header, TLS handshake:
+//     handshakeTimeout), then one that waits for the TLS session to end,
+//     and the session's relay goroutines (package frontdoor);
+//   - one per lingering close of a refused connection (lingerTime).
 //
 // Signals, configuration parsing and the control socket live in the
 // caller; they talk to the loop through Apply, Status, Sockets, Stop and

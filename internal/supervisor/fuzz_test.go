@@ -80,7 +80,7 @@ func FuzzTCPMuxRequest(f *testing.F) {
 			if err != nil {
 				continue
 			}
-			sub, reply := tcpmuxLookup(line, table)
+			sub, reply := tcpmuxLookup(line, table, tcpmuxHelp(table))
 			if sub != nil {
 				if reply != nil || !strings.EqualFold(sub.cfg.Name, strings.Trim(line, tcpmuxBlanks)) {
 					t.Fatalf("%q names %q", line, sub.cfg.Name)
@@ -108,7 +108,7 @@ func checkHelp(t *testing.T, reply []byte, table map[string]*service) {
 			t.Fatalf("HELP answer %q: line %q, %v", reply, line, err)
 		}
 		rest = rest[c.read:]
-		sub, _ := tcpmuxLookup(line, table)
+		sub, _ := tcpmuxLookup(line, table, nil)
 		if sub == nil || sub.cfg.Name+"\r" != line {
 			t.Fatalf("HELP lists %q, which names %v", line, sub)
 		}

@@ -68,8 +68,9 @@ type service struct {
 	// Counters for status and metrics.
 	accepted, refused, failed uint64
 
-	gen    int                 // bumps when the service is closed; stale timers check it
-	tcpmux map[string]*service // for the tcpmux built-in: its sub-services
+	gen        int                 // bumps when the service is closed; stale timers check it
+	tcpmux     map[string]*service // for the tcpmux built-in: its sub-services
+	tcpmuxHelp []byte              // and its answer to HELP (tcpmuxHelp)
 }
 
 func (svc *service) label() string { return svc.lbl }

@@ -93,3 +93,57 @@ func TestApplyOpensNoFile(t *testing.T) {
 		t.Errorf("Apply opened the service's log file (stat: %v)", err)
 	}
 }
+
+// TestTCPMuxHelpDuringReload: a tcpmux connection's goroutine answers
+// HELP from what the loop gave it, while reloads give the sub-services
+// new configurations (under -race, a read of the loop's state from the
+// goroutine shows).
+func TestTCPMuxHelpDuringReload(t *testing.T) {
+	sup, err := New(Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sup.Run()
+	defer sup.Stop()
+	conf := func() *config.Config {
+		mux := &config.Service{Name: "tcpmux", ID: "tcpmux", SockType: config.Stream, Proto: config.TCP4,
+			Host: "127.0.0.1", Builtin: "tcpmux", Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit}
+		sub := &config.Service{Name: "hello", ID: "hello", SockType: config.Stream, Proto: config.TCP4,
+			TCPMux: true, Program: "/bin/true", Args: []string{"true"}, Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit}
+		return &config.Config{Services: []*config.Service{mux, sub}}
+	}
+	if _, err := sup.Apply(conf()); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := sup.Status()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var addr string
+	for _, r := range rows {
+		if r.Name == "tcpmux" {
+			addr = r.Addr
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			sup.Apply(conf())
+		}
+	}()
+	for i := 0; i < 50; i++ {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+		c.Write([]byte("HELP\r\n"))
+		b, err := io.ReadAll(c)
+		c.Close()
+		if err != nil || string(b) != "hello\r\n" {
+			t.Fatalf("HELP: %q, %v", b, err)
+		}
+	}
+	<-done
+}

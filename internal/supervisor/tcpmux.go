@@ -33,7 +33,11 @@ var tcpmuxUnknown = []byte("-Service not available\r\n")
 // one to the loop, which admits the client to the sub-service as the
 // accept path does (serve) and starts its program on the socket.
 // The tcpmux service counts the connection as an instance until then.
-func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Conn, peer netip.AddrPort) {
+//
+// table and help are the loop's as the connection came: a reload gives the
+// service new ones and changes neither, and the goroutine reads nothing
+// else of the loop's.
+func (s *Supervisor) tcpmux(mux *service, table map[string]*service, help []byte, conn net.Conn, peer netip.AddrPort) {
 	defer s.send(func(s *Supervisor) { s.release(mux, peer.Addr()) })
 	conn.SetDeadline(time.Now().Add(tcpmuxTimeout))
 	line, err := readLine(conn, tcpmuxMaxLine)
@@ -41,7 +45,7 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 		conn.Close()
 		return
 	}
-	sub, reply := tcpmuxLookup(line, table)
+	sub, reply := tcpmuxLookup(line, table, help)
 	if sub == nil {
 		conn.Write(reply)
 		conn.Close()
@@ -67,27 +71,33 @@ func (s *Supervisor) tcpmux(mux *service, table map[string]*service, conn net.Co
 
 // tcpmuxLookup returns the sub-service that a client's request line
 // names (case-insensitive, RFC 1078), or else what the client is
-// answered: for HELP the names, one a line, for any other name
-// tcpmuxUnknown, which never repeats what the client sent.
-func tcpmuxLookup(line string, table map[string]*service) (*service, []byte) {
+// answered: for HELP help (tcpmuxHelp), for any other name tcpmuxUnknown,
+// which never repeats what the client sent.
+func tcpmuxLookup(line string, table map[string]*service, help []byte) (*service, []byte) {
 	name := strings.ToUpper(strings.Trim(line, tcpmuxBlanks))
 	if name == "HELP" {
-		names := make([]string, 0, len(table))
-		for _, sub := range table {
-			names = append(names, sub.cfg.Name)
-		}
-		sort.Strings(names)
-		var b strings.Builder
-		for _, n := range names {
-			b.WriteString(n)
-			b.WriteString("\r\n")
-		}
-		return nil, []byte(b.String())
+		return nil, help
 	}
 	if sub := table[name]; sub != nil {
 		return sub, nil
 	}
 	return nil, tcpmuxUnknown
+}
+
+// tcpmuxHelp is the answer to HELP: the names of the sub-services in
+// table, one a line. The loop builds it with the table.
+func tcpmuxHelp(table map[string]*service) []byte {
+	names := make([]string, 0, len(table))
+	for _, sub := range table {
+		names = append(names, sub.cfg.Name)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	for _, n := range names {
+		b.WriteString(n)
+		b.WriteString("\r\n")
+	}
+	return []byte(b.String())
 }
 
 // readLine reads one line a byte at a time, so that nothing the client
