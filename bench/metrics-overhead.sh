@@ -7,9 +7,9 @@
 #   GINETD_BIN=/var/tmp/ginetd NETNS=0 bench/metrics-overhead.sh
 #
 # Two ginetd processes run side by side for the whole run, same binary, same
-# inetd.conf line (nowait exec of /work/shared/bench/daytime.c, built static
-# with gcc, on its own port), one of them with `-metrics 127.0.0.1:0`.
-# Each round runs the shared loadgen (connect, read to EOF, close; closed
+# inetd.conf line (nowait exec of bench/daytime.c, built static with gcc,
+# on its own port), one of them with `-metrics 127.0.0.1:0`.
+# Each round runs bench/loadgen (connect, read to EOF, close; closed
 # loop) for DURATION s at c=C against each, in alternating order; the idle
 # one costs nothing meanwhile. While the metrics instance is loaded, its
 # /metrics is scraped every SCRAPE_S s (0: never). loadgen's -pid gives
@@ -20,7 +20,8 @@
 # Knobs: DURATION (5), ROUNDS (5), C (8), SCRAPE_S (1), MAX_RUNTIME (600),
 # NETNS (1: private network namespace), OUT_DIR (/var/tmp/metrics-overhead),
 # SCRATCH (/var/tmp/metrics-overhead-scratch), GINETD_BIN (default: built from
-# this checkout), SHARED_BENCH (/work/shared/bench: loadgen + daytime.c).
+# this checkout), SHARED_BENCH (where loadgen/ and daytime.c are: this
+# bench/ directory).
 set -euo pipefail
 
 SELF="$(readlink -f "$0")"
@@ -35,7 +36,7 @@ MAX_RUNTIME="${MAX_RUNTIME:-600}"
 NETNS="${NETNS:-1}"
 OUT_DIR="${OUT_DIR:-/var/tmp/metrics-overhead}"
 SCRATCH="${SCRATCH:-/var/tmp/metrics-overhead-scratch}"
-SHARED_BENCH="${SHARED_BENCH:-/work/shared/bench}"
+SHARED_BENCH="${SHARED_BENCH:-$HERE}"
 
 PLAIN_PORT=17301
 METRICS_PORT=17302
