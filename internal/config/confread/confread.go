@@ -13,9 +13,10 @@
 // beyond it.
 //
 // A file being written is not read half-way (ginetd.conf(5), Reading
-// files): a file whose status (size, times, inode) changes while it is
-// read is read again, and a file changed less than Settle ago is read
-// again once it has been left alone that long, for at most MaxWait.
+// files): not while a process has it open for writing (see writing), read
+// again when its status (size, times, inode) changes while it is read,
+// and read again when it changed less than Settle ago, once it has been
+// left alone that long; all for at most MaxWait.
 //
 // A Reader reads a configuration file and the files it includes, with one
 // include-cycle detection (symbolic links resolved), one depth limit and
@@ -71,14 +72,6 @@ const (
 func ReadFile(name string, limit int64) ([]byte, error) {
 	var probs config.Problems
 	return NewReader(nil, &probs).read(name, limit)
-}
-
-// ID names a file of the operating system for include-cycle detection:
-// its real absolute path, symbolic links resolved, so that every spelling
-// of one file is one ID.
-func ID(name string) string {
-	var probs config.Problems
-	return NewReader(nil, &probs).id(name)
 }
 
 // ParseFunc parses the text src of the file name.
@@ -165,7 +158,7 @@ func (r *Reader) IncludeGlob(pos config.Pos, pattern string, parse ParseFunc) {
 			return
 		}
 	}
-	r.probs.Errorf(pos, "bad include pattern %q: %s", pattern, errText(err))
+	r.probs.Errorf(pos, "bad include pattern %q: %s", pattern, ErrText(err))
 }
 
 // IncludeDir reads the files in the directory dir whose names keep
@@ -182,7 +175,7 @@ func (r *Reader) IncludeDir(pos config.Pos, dir string, keep func(name string) b
 		ents, err = fs.ReadDir(r.fsys, p) // sorted by name
 	}
 	if err != nil {
-		r.probs.Errorf(pos, "cannot include %q: %s", dir, errText(err))
+		r.probs.Errorf(pos, "cannot include %q: %s", dir, ErrText(err))
 		return
 	}
 	for _, de := range ents {
@@ -221,7 +214,7 @@ func (r *Reader) include(pos config.Pos, name string, parse ParseFunc, skip bool
 		if skip && (errors.Is(err, ErrNotRegular) || errors.Is(err, syscall.EISDIR)) {
 			r.probs.Warnf(pos, "skipping %q: not a regular file", name)
 		} else {
-			r.probs.Errorf(pos, "cannot include %q: %s", name, errText(err))
+			r.probs.Errorf(pos, "cannot include %q: %s", name, ErrText(err))
 		}
 		return
 	}
@@ -479,19 +472,16 @@ func escapeMeta(p string) string {
 	return b.String()
 }
 
-// errText is an error's text without the name a *fs.PathError repeats.
-func errText(err error) string {
+// ErrText is err's text without the name and operation a *fs.PathError
+// adds: "no such file or directory", not "open x: no such file or
+// directory".
+func ErrText(err error) string {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		return pe.Err.Error()
 	}
 	return err.Error()
 }
-
-// ErrText is err's text without the name and operation a *fs.PathError
-// adds: "no such file or directory", not "open x: no such file or
-// directory".
-func ErrText(err error) string { return errText(err) }
 
 // osFS is the operating system's file system as an fs.FS rooted at "/".
 // It opens files without blocking (see ReadFile) and reads symbolic links.

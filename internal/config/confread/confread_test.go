@@ -41,8 +41,9 @@ func TestReadFile(t *testing.T) {
 	if _, err := ReadFile(filepath.Join(dir, "none"), 5); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: %v", err)
 	}
-	if ID(link) != ID(ok) || ID(ok) != ok {
-		t.Errorf("ID(link) %s, ID(ok) %s", ID(link), ID(ok))
+	r := NewReader(nil, new(config.Problems))
+	if r.id(link) != r.id(ok) || r.id(ok) != ok {
+		t.Errorf("id(link) %s, id(ok) %s", r.id(link), r.id(ok))
 	}
 }
 
