@@ -123,6 +123,10 @@ func TestScripts(t *testing.T) {
 			for name := range services {
 				e.Setenv(strings.ToUpper(strings.ReplaceAll(name, "-", "_")), svc)
 			}
+			// The nice value ginetd inherits from this test: under
+			// "nice -n 5 go test" it is 5, and so is a child's that
+			// sets none.
+			e.Setenv("NICE", ownNice(e.T()))
 			return nil
 		},
 		Condition: func(cond string) (bool, error) {
@@ -138,6 +142,21 @@ func TestScripts(t *testing.T) {
 		},
 		Cmds: scriptCmds,
 	})
+}
+
+// ownNice returns this process's nice value as /proc/PID/stat shows it
+// (the field svc-proc reports).
+func ownNice(t testscript.T) string {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) <= 16 {
+		t.Fatal("short /proc/self/stat")
+	}
+	return f[16]
 }
 
 // publicCopy copies the test binary to a directory every user can enter,

@@ -209,7 +209,7 @@ func cmdClockWindow(ts *testscript.TestScript, neg bool, args []string) {
 var bgDials sync.Map // WORK+name → chan string
 
 // bgdial [-src IP] NAME NETWORK ADDR [INPUT]: dial (from IP) in the background: send INPUT
-// (\n escapes), half-close, and read to EOF (20 s). bgwait NAME waits for
+// (\n escapes), half-close, and read to EOF (40 s). bgwait NAME waits (60 s) for
 // it and prints what came, then "elapsed Ns".
 func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 	d := net.Dialer{Timeout: 10 * time.Second}
@@ -231,7 +231,7 @@ func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 		if err != nil {
 			fmt.Fprintf(&out, "error %v\n", err)
 		} else {
-			c.SetDeadline(time.Now().Add(20 * time.Second))
+			c.SetDeadline(time.Now().Add(40 * time.Second))
 			io.WriteString(c, in)
 			if cw, ok := c.(interface{ CloseWrite() error }); ok {
 				cw.CloseWrite()
@@ -256,7 +256,7 @@ func cmdBgWait(ts *testscript.TestScript, neg bool, args []string) {
 	select {
 	case s := <-v.(chan string):
 		ts.Stdout().Write([]byte(s))
-	case <-time.After(30 * time.Second):
+	case <-time.After(60 * time.Second):
 		ts.Fatalf("bgwait %s: timed out", args[0])
 	}
 }
