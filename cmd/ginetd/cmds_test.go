@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -25,12 +26,22 @@ import (
 // More script commands: ports, load and process checks.
 
 // freeport VAR: set $VAR to a TCP port free on both 127.0.0.1 and ::1.
+// The script binds it later, so it is drawn below the kernel's ephemeral
+// range: the ports other tests' clients and port-0 listeners get meanwhile
+// never come from there (one drawn from the range could be taken by then).
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	scripttest.Args(ts, args, 1, 1, "freeport VAR")
+	lo, hi := freePortRange()
 	for i := 0; i < 100; i++ {
-		l4, err := net.Listen("tcp4", "127.0.0.1:0")
-		ts.Check(err)
-		port := l4.Addr().(*net.TCPAddr).Port
+		port := 0 // a port from the ephemeral range, when there is no other
+		if hi > lo {
+			port = lo + rand.IntN(hi-lo)
+		}
+		l4, err := net.Listen("tcp4", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			continue
+		}
+		port = l4.Addr().(*net.TCPAddr).Port
 		l6, err := net.Listen("tcp6", fmt.Sprintf("[::1]:%d", port))
 		l4.Close()
 		if err == nil {
@@ -40,6 +51,25 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 		}
 	}
 	ts.Fatalf("no free port")
+}
+
+// freePortRange returns the ports [lo, hi) below the ephemeral range
+// (net.ipv4.ip_local_port_range), at most 10,000 of them and none below
+// 10000; lo == hi when there is no room.
+func freePortRange() (lo, hi int) {
+	hi = 32768 // Linux's default start of the range
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				hi = n
+			}
+		}
+	}
+	lo = max(hi-10000, 10000)
+	if hi < lo {
+		hi = lo
+	}
+	return lo, hi
 }
 
 var held sync.Map // name → net.Listener
@@ -111,43 +141,71 @@ func fetch(addr string) error {
 }
 
 // fds PID VAR: set $VAR to the number of open descriptors of PID.
-// With a third argument SAME, instead check that the count equals $SAME.
+// With a third argument SAME, instead check that the count is at most
+// $SAME (nothing leaked), waiting up to 10 s: descriptors of children
+// that just ended close when ginetd has seen them exit.
 func cmdFDs(ts *testscript.TestScript, neg bool, args []string) {
 	scripttest.Args(ts, args, 2, 3, "fds PID VAR [SAME]")
-	ents, err := os.ReadDir("/proc/" + args[0] + "/fd")
-	ts.Check(err)
-	n := strconv.Itoa(len(ents))
-	if len(args) > 2 {
-		if want := ts.Getenv(args[2]); n != want {
-			ts.Fatalf("process %s has %s fds, want %s", args[0], n, want)
-		}
-		return
+	count := func() int {
+		ents, err := os.ReadDir("/proc/" + args[0] + "/fd")
+		ts.Check(err)
+		return len(ents)
 	}
-	ts.Setenv(args[1], n)
+	if len(args) > 2 {
+		want, err := strconv.Atoi(ts.Getenv(args[2]))
+		ts.Check(err)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			n := count()
+			if n <= want {
+				return
+			}
+			if time.Now().After(deadline) {
+				ts.Fatalf("process %s has %d fds, want at most %d", args[0], n, want)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	ts.Setenv(args[1], strconv.Itoa(count()))
 }
 
-// zombies PID: fail if PID has zombie children; print its thread count.
+// zombies PID: fail if PID still has zombie children after 10 s (a child
+// that has just exited is one until ginetd reaps it).
 func cmdZombies(ts *testscript.TestScript, neg bool, args []string) {
 	pid := args[0]
-	z := 0
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
+	zombies := func() int {
+		z := 0
+		ents, _ := os.ReadDir("/proc")
+		for _, e := range ents {
+			b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+			if err != nil {
+				continue
+			}
+			s := string(b)
+			i := strings.LastIndexByte(s, ')')
+			if i < 0 {
+				continue
+			}
+			f := strings.Fields(s[i+1:])
+			if len(f) > 2 && f[1] == pid && f[0] == "Z" {
+				z++
+			}
 		}
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		if len(f) > 2 && f[1] == pid && f[0] == "Z" {
-			z++
-		}
+		return z
 	}
-	if z > 0 != neg {
-		ts.Fatalf("process %s has %d zombie children", pid, z)
+	if neg {
+		ts.Fatalf("zombies: no negation")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		z := zombies()
+		if z == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("process %s has %d zombie children", pid, z)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -199,14 +257,14 @@ func cmdProcInfo(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // alive PID: fail unless PID is a running process (with !: unless it has gone).
-// Waits up to 5 s for the expected state.
+// Waits up to 10 s for the expected state.
 func cmdAlive(ts *testscript.TestScript, neg bool, args []string) {
 	pid, err := strconv.Atoi(ts.Getenv(strings.TrimPrefix(args[0], "$")))
 	if err != nil {
 		pid, err = strconv.Atoi(args[0])
 		ts.Check(err)
 	}
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(10 * time.Second)
 	for {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 		up := err == nil && !strings.Contains(string(b), ") Z ")
@@ -424,7 +482,7 @@ func cmdUDPMany(ts *testscript.TestScript, neg bool, args []string) {
 		conns = append(conns, c)
 		msg := fmt.Sprintf("client %d", i)
 		c.Write([]byte(msg))
-		c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		c.SetReadDeadline(time.Now().Add(10 * time.Second))
 		buf := make([]byte, 512)
 		k, err := c.Read(buf)
 		if err != nil {

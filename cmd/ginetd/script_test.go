@@ -286,9 +286,9 @@ func waitFor(ts *testscript.TestScript, path string, re *regexp.Regexp, d time.D
 
 // dial [-n] [-keep] [-src IP] [-fill N] NETWORK ADDR [INPUT]: connect,
 // send N filler bytes (0) and INPUT (with \n escapes), half-close (unless
-// -n), and copy everything read until EOF (5 s) to stdout. With -keep the
-// socket stays open after EOF until the script ends. With !, the
-// connection must fail or be closed without data.
+// -n), and copy everything read until EOF (10 s; 5 s with !) to stdout.
+// With -keep the socket stays open after EOF until the script ends. With
+// !, the connection must fail or be closed without data.
 func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 	halfClose, keep := true, false
 	fill := 0
@@ -325,7 +325,13 @@ func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 	} else {
 		defer c.Close()
 	}
-	c.SetDeadline(time.Now().Add(5 * time.Second))
+	// The answer may come from a child, which on a loaded machine can take
+	// seconds to start; a refusal is expected at once.
+	if neg {
+		c.SetDeadline(time.Now().Add(5 * time.Second))
+	} else {
+		c.SetDeadline(time.Now().Add(10 * time.Second))
+	}
 	if fill > 0 {
 		if _, err := c.Write(make([]byte, fill)); err != nil && !neg {
 			ts.Fatalf("write: %v", err)
@@ -357,7 +363,7 @@ func cmdDial(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 // udp [-src ADDR] ADDR PAYLOAD: send one datagram and print the reply
-// (waiting 2 s). With !, there must be no reply.
+// (waiting 10 s). With !, there must be no reply (within 500 ms).
 func cmdUDP(ts *testscript.TestScript, neg bool, args []string) {
 	var laddr *net.UDPAddr
 	if len(args) > 1 && args[0] == "-src" {
@@ -376,7 +382,9 @@ func cmdUDP(ts *testscript.TestScript, neg bool, args []string) {
 	defer c.Close()
 	_, err = c.Write([]byte(strings.Join(args[1:], " ")))
 	ts.Check(err)
-	wait := 2 * time.Second
+	// A reply may need a child started first: on a loaded machine that
+	// alone can take seconds.
+	wait := 10 * time.Second
 	if neg {
 		wait = 500 * time.Millisecond
 	}

@@ -209,8 +209,8 @@ func cmdClockWindow(ts *testscript.TestScript, neg bool, args []string) {
 var bgDials sync.Map // WORK+name → chan string
 
 // bgdial [-src IP] NAME NETWORK ADDR [INPUT]: dial (from IP) in the background: send INPUT
-// (\n escapes), half-close, and read to EOF (40 s). bgwait NAME waits (60 s) for
-// it and prints what came, then "elapsed Ns".
+// (\n escapes), half-close, and read to EOF (40 s). bgwait NAME... waits (60 s) for
+// each in turn and prints what came, then "elapsed Ns".
 func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 	d := net.Dialer{Timeout: 10 * time.Second}
 	if len(args) > 1 && args[0] == "-src" {
@@ -249,14 +249,19 @@ func cmdBgDial(ts *testscript.TestScript, neg bool, args []string) {
 }
 
 func cmdBgWait(ts *testscript.TestScript, neg bool, args []string) {
-	v, ok := bgDials.LoadAndDelete(ts.Getenv("WORK") + args[0])
-	if !ok {
-		ts.Fatalf("bgwait: no bgdial %s", args[0])
+	if len(args) == 0 {
+		ts.Fatalf("usage: bgwait NAME...")
 	}
-	select {
-	case s := <-v.(chan string):
-		ts.Stdout().Write([]byte(s))
-	case <-time.After(60 * time.Second):
-		ts.Fatalf("bgwait %s: timed out", args[0])
+	for _, name := range args {
+		v, ok := bgDials.LoadAndDelete(ts.Getenv("WORK") + name)
+		if !ok {
+			ts.Fatalf("bgwait: no bgdial %s", name)
+		}
+		select {
+		case s := <-v.(chan string):
+			ts.Stdout().Write([]byte(s))
+		case <-time.After(60 * time.Second):
+			ts.Fatalf("bgwait %s: timed out", name)
+		}
 	}
 }
