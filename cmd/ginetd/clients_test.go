@@ -32,7 +32,7 @@ var (
 // when ADDR is a path) in the background,
 // each sending "x" and reading one byte back (-silent: sending nothing),
 // then holding its connection until "clients release NAME".
-// clients served NAME MIN: wait (20 s) until at least MIN were served.
+// clients served NAME MIN: wait (60 s) until at least MIN were served.
 // clients release NAME: close the served ones; the others close as soon
 // as they are served.
 // clients wait NAME: wait (60 s) until every client was served and closed.
@@ -85,7 +85,7 @@ func cmdClients(ts *testscript.TestScript, neg bool, args []string) {
 	case "served":
 		scripttest.Args(ts, args, 3, 3, "clients served NAME MIN")
 		min := scripttest.Count(ts, "clients served", "MIN", args[2], 1)
-		served := g.await(20*time.Second, func() bool { return g.served >= min })
+		served := g.await(60*time.Second, func() bool { return g.served >= min })
 		ts.Logf("clients %s: %d of %d served", args[1], served, g.n)
 		if served < min {
 			ts.Fatalf("clients %s: %d served, want at least %d; errors: %v", args[1], served, min, g.errors())

@@ -205,14 +205,14 @@ var (
 	readyRE  = regexp.MustCompile(`(?:msg=| )ready services=\d+ pid=(\d+)`)
 )
 
-// listening LOG: wait (10 s) until LOG has ginetd's "ready" line, then set
+// listening LOG: wait (30 s) until LOG has ginetd's "ready" line, then set
 // one variable per service to its bound address: daytime/tcp4 → $daytime_tcp4.
 // Also sets $PID to ginetd's pid.
 func cmdListening(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) != 1 {
 		ts.Fatalf("usage: listening LOG")
 	}
-	log := waitFor(ts, ts.MkAbs(args[0]), readyRE, 10*time.Second)
+	log := waitFor(ts, ts.MkAbs(args[0]), readyRE, 30*time.Second)
 	for _, m := range listenRE.FindAllStringSubmatch(log, -1) {
 		ts.Setenv(varName(m[1]), m[2])
 		host, port, err := net.SplitHostPort(m[2])
@@ -238,9 +238,11 @@ func varName(label string) string {
 	}, label)
 }
 
-// waitlog [-t DURATION] LOG REGEXP [COUNT]: wait (default 10 s) until LOG matches REGEXP (COUNT times).
+// waitlog [-t DURATION] LOG REGEXP [COUNT]: wait (default 20 s: a loaded
+// machine can take seconds to start a child) until LOG matches REGEXP
+// (COUNT times).
 func cmdWaitLog(ts *testscript.TestScript, neg bool, args []string) {
-	timeout := 10 * time.Second
+	timeout := 20 * time.Second
 	if len(args) > 1 && args[0] == "-t" {
 		timeout, args = scripttest.Duration(ts, "waitlog", "-t", args[1], time.Nanosecond), args[2:]
 	}
