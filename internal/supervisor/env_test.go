@@ -68,8 +68,14 @@ func (r *recorder) Spawned(svc string, _ time.Duration) { r.add("spawned %s", sv
 func (r *recorder) Exited(svc string, st spawn.Status, _ time.Duration) {
 	r.add("exited %s %s", svc, st)
 }
-func (r *recorder) State(svc string, st State) { r.add("state %s %s", svc, st) }
-func (r *recorder) Running(svc string, n int)  { r.add("running %s %d", svc, n) }
+func (r *recorder) State(svc string, st State) {
+	if st == "" {
+		r.add("gone %s", svc)
+		return
+	}
+	r.add("state %s %s", svc, st)
+}
+func (r *recorder) Running(svc string, n int) { r.add("running %s %d", svc, n) }
 
 // The slog.Handler side: "log MSG k=v k=v".
 func (r *recorder) Enabled(context.Context, slog.Level) bool { return true }
