@@ -63,6 +63,7 @@ const MaxDepth = 32
 const (
 	Settle  = 200 * time.Millisecond
 	MaxWait = 2 * time.Second
+	minWait = 10 * time.Millisecond
 )
 
 // ReadFile returns the contents of the regular file name, at most limit
@@ -258,10 +259,12 @@ func (r *Reader) read(name string, limit int64) ([]byte, error) {
 			seen, seenAt = st, now
 		}
 		// Wait until the change is Settle old, or Settle from now when
-		// its time is in the future or the file changed while read.
+		// its time is in the future or the file changed while read; never
+		// less than minWait, so that a file is read at most
+		// MaxWait/minWait+2 times.
 		d := Settle
 		if whole && age > 0 {
-			d = Settle - age
+			d = max(Settle-age, minWait)
 		}
 		r.sleep(min(d, MaxWait-waited))
 	}
