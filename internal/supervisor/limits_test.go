@@ -191,3 +191,53 @@ func TestLifetime(t *testing.T) {
 		t.Errorf("exit %q, want killed by SIGKILL", ev)
 	}
 }
+
+// TestInlineIdle: an inline echo or discard connection is closed once its
+// client has sent nothing for the idle deadline, not before (what it
+// sends moves the deadline), and its instance is freed; max_lifetime
+// closes one however busy.
+func TestInlineIdle(t *testing.T) {
+	e := newTestEnv(t, Options{Idle: time.Minute})
+	disc := builtinService("discard")
+	disc.MaxLifetime = 90 * time.Second
+	e.apply(builtinService("echo"), disc)
+
+	c := e.dial("echo")
+	e.await("running echo/tcp4 1")
+	e.advance(30 * time.Second)
+	echo(t, c, "x") // idle from here
+	e.advance(time.Minute - time.Millisecond)
+	e.none("running echo/tcp4 0")
+	e.advance(time.Millisecond)
+	e.await("running echo/tcp4 0")
+	if got := readAll(t, c); got != "" {
+		t.Errorf("echo after the idle close: %q", got)
+	}
+
+	d := e.dial("discard")
+	e.await("running discard/tcp4 1")
+	for i := 0; i < 2; i++ {
+		e.advance(40 * time.Second)
+		if _, err := d.Write([]byte("busy")); err != nil {
+			t.Fatal(err)
+		}
+		e.sync() // the loop has read it
+	}
+	e.advance(10*time.Second - time.Millisecond)
+	e.none("running discard/tcp4 0")
+	e.advance(time.Millisecond)
+	e.await("log lifetime svc=discard/tcp4")
+	e.await("running discard/tcp4 0")
+}
+
+// TestChargenIdle: a chargen client that reads nothing is closed once
+// chargen's writes have stalled for the idle deadline, and its instance
+// is freed. chargen runs in a goroutine on the socket's real deadlines
+// (the fake clock does not reach them): the deadline is short.
+func TestChargenIdle(t *testing.T) {
+	e := newTestEnv(t, Options{Idle: 300 * time.Millisecond})
+	e.apply(builtinService("chargen"))
+	e.dial("chargen") // and never read
+	e.await("running chargen/tcp4 1")
+	e.await("running chargen/tcp4 0")
+}

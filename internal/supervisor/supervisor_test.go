@@ -12,66 +12,6 @@ import (
 	"github.com/ginetd/ginetd/internal/config"
 )
 
-// TestBuiltinIdleDeadline: a streaming built-in whose client goes idle is
-// closed after the idle deadline, and its instance slot is freed: an echo
-// client that sends nothing, a chargen client that reads nothing (while
-// it reads, chargen is not idle).
-func TestBuiltinIdleDeadline(t *testing.T) {
-	sup, err := New(Options{Log: slog.New(slog.DiscardHandler), Idle: 300 * time.Millisecond})
-	if err != nil {
-		t.Fatal(err)
-	}
-	go sup.Run()
-	defer sup.Stop()
-	var svcs []*config.Service
-	for _, b := range []string{"echo", "chargen"} {
-		svcs = append(svcs, &config.Service{Name: b, ID: b, SockType: config.Stream, Proto: config.TCP4,
-			Host: "127.0.0.1", Builtin: b, Umask: -1, MaxRate: config.NoLimit, CPSRate: config.NoLimit})
-	}
-	if _, err := sup.Apply(&config.Config{Services: svcs}); err != nil {
-		t.Fatal(err)
-	}
-	rows, err := sup.Status()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var echo, chargen string
-	for _, r := range rows {
-		if r.Name == "echo" {
-			echo = r.Addr
-		} else {
-			chargen = r.Addr
-		}
-	}
-	// chargen: connect and never read; its writes stall and time out.
-	cg, err := net.Dial("tcp", chargen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cg.Close()
-	// echo: never write; ginetd closes the connection.
-	c, err := net.Dial("tcp", echo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	c.SetReadDeadline(time.Now().Add(10 * time.Second))
-	start := time.Now()
-	if _, err := io.Copy(io.Discard, c); err != nil {
-		t.Errorf("echo: %v", err)
-	}
-	if d := time.Since(start); d < 250*time.Millisecond || d > 5*time.Second {
-		t.Errorf("echo: closed after %v, want about the 300ms idle deadline", d)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for sup.Running() != 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("%d instances still counted after the idle close", sup.Running())
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-}
-
 // TestApplyOpensNoFile: Apply only swaps in what the loader prepared: a
 // service whose log_type file the loader did not open (Service.LogFile
 // nil) logs to ginetd's log only, and Apply opens or creates nothing.
