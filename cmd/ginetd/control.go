@@ -42,18 +42,48 @@ var controlRequest = control.Request
 
 // controlHandler lets the control socket drive a running server: status
 // straight from the supervisor; reload, upgrade and stop as requests to
-// the server's loop, which owns them.
+// the server's loop, which owns them. Once this ginetd has handed over to
+// a new one (it drains), every command is forwarded to the new one
+// (server.forward).
 type controlHandler struct{ srv *server }
 
-func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) { return h.srv.sup.Status() }
-func (h controlHandler) Reload() error                               { return h.srv.request("reload", true) }
-func (h controlHandler) Stop() error                                 { return nil }
+func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) {
+	if succ := h.srv.handedTo.Load(); succ != nil {
+		r, err := h.srv.forward(succ, "status")
+		if err != nil {
+			return nil, err
+		}
+		return r.Services, nil
+	}
+	return h.srv.sup.Status()
+}
+
+func (h controlHandler) Reload() error { return h.do("reload") }
+
+func (h controlHandler) Stop() error {
+	if succ := h.srv.handedTo.Load(); succ != nil {
+		_, err := h.srv.forward(succ, "stop")
+		return err
+	}
+	return nil
+}
 
 // Upgrade waits until the new ginetd is ready; the loop hands over once
 // Finish says the reply is out.
-func (h controlHandler) Upgrade() error { return h.srv.request("upgrade", true) }
+func (h controlHandler) Upgrade() error { return h.do("upgrade") }
+
+func (h controlHandler) do(cmd string) error {
+	if succ := h.srv.handedTo.Load(); succ != nil {
+		_, err := h.srv.forward(succ, cmd)
+		return err
+	}
+	return h.srv.request(cmd, true)
+}
 
 func (h controlHandler) Finish(cmd string) {
+	if h.srv.handedTo.Load() != nil {
+		return // forwarded: nothing to finish here
+	}
 	if cmd == "upgrade" {
 		select { // only the one upgrade that succeeded gets here
 		case h.srv.upgradeSent <- struct{}{}:

@@ -24,6 +24,7 @@ type flags struct {
 	rate         int
 	rateSet      bool // -R was given
 	rateInterval time.Duration
+	drain        time.Duration // how long the old ginetd of an upgrade serves its connections
 	control      string
 	metrics      string
 	logFormat    string
@@ -48,6 +49,7 @@ func newFlags() *flags {
 	fs.IntVar(&f.rate, "R", config.DefaultRate, "spawn-rate limit per service per rate interval (inetd -R) for services without their own; 0 = unlimited; when not given, xinetd-syntax services get cps = 50 10 instead")
 	fs.DurationVar(&f.rateInterval, "rate-interval", time.Minute, "the interval of -R and of a service's .MAX")
 	fs.StringVar(&f.control, "control", "", "control socket for status/reload/stop; \"none\" for none (default /run/ginetd.sock as root)")
+	fs.DurationVar(&f.drain, "drain", 5*time.Minute, "after a binary upgrade, how long the old ginetd goes on serving the connections it serves itself (built-ins, redirects, tcpmux, TLS relays) before it exits")
 	fs.StringVar(&f.metrics, "metrics", "", "serve Prometheus /metrics on this address")
 	fs.StringVar(&f.logFormat, "log-format", "text", "log format: text or json")
 	fs.StringVar(&f.hostsAllow, "hosts-allow", "/etc/hosts.allow", "hosts_access(5) allow file (\"none\": do not consult hosts.allow/deny)")

@@ -10,6 +10,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -47,6 +48,8 @@ type server struct {
 	upgrading *request           // the upgrade in progress, if any
 	upgraded  chan upgradeResult // its outcome
 	succ      *successor         // the new ginetd this one hands over to
+	// handedTo is succ once handed over, for the control goroutines.
+	handedTo atomic.Pointer[successor]
 	// upgradeSent: the control client of the successful upgrade has its
 	// reply (controlHandler.Finish).
 	upgradeSent chan struct{}
@@ -109,7 +112,11 @@ func serve(f *flags) int {
 		srv.fail(code, err)
 		return code
 	}
-	return srv.loop()
+	code := srv.loop()
+	if srv.succ != nil {
+		return srv.drain()
+	}
+	return code
 }
 
 // fail reports a start-up failure where the one who started ginetd looks:
@@ -144,7 +151,7 @@ func (srv *server) start() (int, error) {
 		if err := srv.claimPIDFile(); err != nil {
 			return exitSystem, err
 		}
-		if err := srv.claimControl(); err != nil {
+		if err := srv.claimControl(false); err != nil {
 			return exitSystem, err
 		}
 	}
@@ -256,14 +263,19 @@ func (srv *server) claimPIDFile() error {
 	return nil
 }
 
-// claimControl takes the control socket.
-func (srv *server) claimControl() error {
+// claimControl takes the control socket; with replace, from the old
+// ginetd of an upgrade, which still holds it (control.Replace).
+func (srv *server) claimControl(replace bool) error {
 	f := srv.flags
 	path := f.controlPath()
 	if path == "" {
 		return nil
 	}
-	ctl, err := control.Listen(path, controlHandler{srv}, srv.log)
+	listen := control.Listen
+	if replace {
+		listen = control.Replace
+	}
+	ctl, err := listen(path, controlHandler{srv}, srv.log)
 	switch {
 	case err == nil:
 		srv.ctl = ctl
@@ -284,7 +296,11 @@ func (srv *server) release() {
 		srv.metrics = nil
 	}
 	if srv.ctl != nil {
-		srv.ctl.Close()
+		if srv.succ != nil {
+			srv.ctl.Shutdown(5 * time.Second) // the path is the successor's
+		} else {
+			srv.ctl.Close()
+		}
 		srv.ctl = nil
 	}
 	if srv.pidfile != nil {
@@ -304,8 +320,9 @@ func (srv *server) loop() int {
 	stopNotify := srv.notifyLoop()
 	defer stopNotify()
 	var oldGone <-chan struct{}
+	handed := make(chan struct{}, 1)
 	if srv.up != nil {
-		oldGone = srv.up.oldGone()
+		oldGone = srv.readOld(handed)
 	}
 	for {
 		select {
@@ -331,9 +348,15 @@ func (srv *server) loop() int {
 			if srv.finishUpgrade(res) {
 				return exitOK
 			}
+		case <-handed:
+			srv.takeOver()
 		case <-oldGone:
 			oldGone = nil
-			srv.takeOver()
+			if !srv.up.handedOver { // an old ginetd of an earlier version
+				srv.takeOver()
+			}
+			srv.log.Info("upgrade", "status", "old ginetd exited", "pid", srv.up.from)
+			srv.up = nil
 		case <-srv.sup.Done():
 			daemon.Stopping()
 			return exitOK
@@ -376,8 +399,8 @@ func (srv *server) handle(req request) {
 		switch {
 		case srv.upgrading != nil:
 			err = errUpgrading
-		case srv.up != nil:
-			err = errors.New("the previous ginetd has not exited yet")
+		case srv.up != nil && !srv.up.handedOver:
+			err = errors.New("the previous ginetd has not handed over yet")
 		}
 		if err != nil {
 			srv.log.Error("upgrade-failed", "err", err)
@@ -426,13 +449,77 @@ func (srv *server) finishUpgrade(res upgradeResult) bool {
 		}
 	}
 	srv.succ = res.succ
-	srv.sup.Handover()
+	srv.handedTo.Store(res.succ)
+	go res.succ.watch()
+	// The -metrics port first, for the new ginetd to open at "handover".
+	if srv.metrics != nil {
+		srv.metrics.Close()
+		srv.metrics = nil
+	}
+	srv.sup.Handover(func(h supervisor.HeldChild) { srv.succ.handOn(srv.log, h) })
+	srv.succ.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	if _, err := srv.succ.conn.Write([]byte("handover")); err != nil {
+		srv.log.Error("handover", "to", srv.succ.pid, "err", err)
+	}
+	// The pid file is the new ginetd's already: let go of the lock only.
+	if srv.pidfile != nil {
+		srv.pidfile.Release()
+		srv.pidfile = nil
+	}
 	// Not STOPPING=1: the service goes on, in the new process. systemd
 	// takes this (the main process's) word for the new main pid; the new
-	// one confirms with MAINPID= and READY=1 once this one has exited.
+	// one confirms with MAINPID= and READY=1.
 	daemon.Notify("MAINPID="+strconv.Itoa(res.succ.pid), "STATUS=upgraded: serving as pid "+strconv.Itoa(res.succ.pid))
-	srv.release()
 	return true
+}
+
+// drain runs once this ginetd has handed over to a new one: it serves
+// the connections it serves itself until they have ended (the supervisor
+// then stops) or -drain has passed, and exits. It reloads nothing and
+// starts no upgrade: a SIGHUP or SIGUSR2 that reaches it (its pid file
+// names the new ginetd) is logged and ignored, and control requests that
+// reach it (clients that connected before the new ginetd took the
+// socket's path) are refused with the new pid. SIGTERM or SIGINT ends the
+// drain at once. Its control socket, which no new client can reach, is
+// closed without removing the path, which is the new ginetd's.
+func (srv *server) drain() int {
+	succ := srv.succ
+	t := time.NewTimer(srv.flags.drain)
+	defer t.Stop()
+	errHanded := fmt.Errorf("this ginetd has handed over to pid %d", succ.pid)
+	for {
+		select {
+		case sig := <-srv.sigs:
+			switch sig {
+			case syscall.SIGTERM, syscall.SIGINT:
+				srv.log.Info("drain-end", "reason", "signal", "sig", sig.String())
+				srv.sup.Stop()
+				return exitOK
+			default:
+				srv.log.Warn("draining", "sig", sig.String(), "err", errHanded)
+			}
+		case sig := <-srv.hup:
+			srv.log.Warn("draining", "sig", sig.String(), "err", errHanded)
+		case req := <-srv.reqs:
+			go func() {
+				_, err := srv.forward(succ, req.cmd)
+				reply(req, err)
+			}()
+		case <-t.C:
+			srv.log.Warn("drain-end", "reason", "timeout", "drain", srv.flags.drain)
+			srv.sup.Stop()
+			return exitOK
+		case <-srv.sup.Done():
+			srv.log.Info("drain-end", "reason", "drained")
+			// Until the successor has its control socket, this one's
+			// clients are forwarded (see forward): wait for that.
+			select {
+			case <-succ.taken:
+			case <-t.C:
+			}
+			return exitOK
+		}
+	}
 }
 
 // reply answers req, if anyone waits for the answer.

@@ -46,6 +46,7 @@ func TestMain(m *testing.M) {
 		"dirty":              dirty,
 		"noclone3":           noclone3,
 		"pidpoll":            pidpoll,
+		"ctlpoll":            ctlpoll,
 	})
 }
 
@@ -110,6 +111,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"dgmix":      cmdDgMix,
 	"dgreuse":    cmdDgReuse,
 	"paced":      cmdPaced,
+	"sess":       cmdSess,
 }
 
 func TestScripts(t *testing.T) {

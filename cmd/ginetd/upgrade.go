@@ -1,40 +1,53 @@
 package main
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
-	"io"
+	"log/slog"
+	"net"
+	"net/netip"
 	"os"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/ginetd/ginetd/daemon"
+	"github.com/ginetd/ginetd/internal/control"
 	"github.com/ginetd/ginetd/internal/listen"
 	"github.com/ginetd/ginetd/internal/supervisor"
 )
 
 // A binary upgrade (SIGUSR2, `ginetd upgrade`) starts the binary now on
 // disk with the same arguments and every service socket inherited: fd 3 is
-// one end of a socket pair with the old ginetd, fds 4... the sockets, named
-// in order by GINETD_UPGRADE_KEYS, then the pidfds of the children still
-// serving a wait service's socket, named "KEY<tab>PID" by
-// GINETD_UPGRADE_HELD (see supervisor.Handoff). Before it starts the new
-// one, the old ginetd stops starting children on wait services.
+// one end of a SOCK_SEQPACKET socket pair with the old ginetd, fds 4...
+// the sockets, named in order by GINETD_UPGRADE_KEYS, then the pidfds of
+// the children still serving a wait service's socket, named
+// "KEY<tab>PID<tab>AGE<tab>PEER" by GINETD_UPGRADE_HELD (see
+// supervisor.Handoff). Before it starts the new one, the old ginetd stops
+// starting children on wait services.
 //
 // The new ginetd validates its configuration, takes the sockets whose keys
-// its services have, renames its pid file over the old one, and writes
-// "ok" (or the error) on fd 3. Only then does the old one stop accepting,
-// tell systemd the new main pid, and exit, leaving its children running;
-// if the new one fails, the old one kills it (through its pidfd), keeps
-// serving and logs why. The new ginetd sees the old one's exit as the end
-// of fd 3, then takes the control socket and the -metrics port and tells
-// systemd MAINPID= and READY=1.
+// its services have, renames its pid file over the old one, and sends
+// "ok" (or the error) on fd 3. Only then does the old one stop accepting
+// and close its -metrics port, send the new one every child it has
+// running ("child" messages: key, pid, age, client, and the pidfd),
+// then "handover", and tell systemd the new main pid; if the new one
+// fails, the old one kills it (through its pidfd), keeps serving and logs
+// why. At "handover" the new ginetd renames its control socket over the
+// old one's, opens the -metrics port, tells systemd MAINPID= and READY=1,
+// and adopts the children (supervisor.Adopt: instances, per_source and
+// max_lifetime count them).
+//
+// The old ginetd then drains (server.drain): it accepts nothing, serves
+// the connections it serves itself until they end or -drain passes, hands
+// on any child it starts meanwhile, and exits. It no longer owns the pid
+// file or the control socket path: it removes neither. The new ginetd sees
+// its exit as the end of fd 3.
 //
 // One goroutine owns reloads and upgrades: the signal loop (server.loop).
 // Control clients send it requests; an upgrade in progress refuses others.
@@ -54,21 +67,98 @@ var exePath, _ = os.Executable()
 type successor struct {
 	pid   int
 	pidfd int
-	conn  *os.File // our end of its fd 3: open until this process exits
+	conn  *net.UnixConn // our end of its fd 3: open until this process exits
+	// taken is closed once the successor has renamed its control socket
+	// over ours ("taken"), or has gone.
+	taken     chan struct{}
+	takenOnce sync.Once
+}
+
+// watch reads what the successor sends after "ok": "taken", then nothing
+// until it exits.
+func (succ *successor) watch() {
+	buf := make([]byte, 64)
+	for {
+		n, err := succ.conn.Read(buf)
+		if n == 0 || err != nil || string(buf[:n]) == "taken" {
+			succ.takenOnce.Do(func() { close(succ.taken) })
+		}
+		if n == 0 || err != nil {
+			return
+		}
+	}
+}
+
+// forward sends a control command that reached this ginetd after it
+// handed over (a client that connected just before its successor took
+// the socket's path) to the successor, once it has taken the path.
+func (srv *server) forward(succ *successor, cmd string) (*control.Reply, error) {
+	select {
+	case <-succ.taken:
+	case <-time.After(5 * time.Second):
+	}
+	path := srv.flags.controlPath()
+	if path == "" {
+		return nil, fmt.Errorf("this ginetd has handed over to pid %d", succ.pid)
+	}
+	return control.Request(path, cmd)
+}
+
+// heldLine is a child handed over: "KEY<tab>PID<tab>AGE<tab>PEER", AGE in
+// nanoseconds, PEER empty when there is none.
+func heldLine(h supervisor.HeldChild) string {
+	peer := ""
+	if h.Peer.IsValid() {
+		peer = h.Peer.String()
+	}
+	return h.Key + "\t" + strconv.Itoa(h.PID) + "\t" + strconv.FormatInt(int64(h.Age), 10) + "\t" + peer
+}
+
+// parseHeld reads a heldLine; an older ginetd sends "KEY<tab>PID" only.
+func parseHeld(line string) (supervisor.HeldChild, error) {
+	f := strings.Split(line, "\t")
+	var h supervisor.HeldChild
+	var err error
+	if len(f) < 2 {
+		return h, fmt.Errorf("bad handed-over child %q", line)
+	}
+	h.Key = f[0]
+	if h.PID, err = strconv.Atoi(f[1]); err != nil || h.PID <= 0 {
+		return h, fmt.Errorf("bad handed-over child %q", line)
+	}
+	if len(f) > 2 {
+		age, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil || age < 0 {
+			return h, fmt.Errorf("bad handed-over child %q", line)
+		}
+		h.Age = time.Duration(age)
+	}
+	if len(f) > 3 && f[3] != "" {
+		if h.Peer, err = netip.ParseAddrPort(f[3]); err != nil {
+			return h, fmt.Errorf("bad handed-over child %q", line)
+		}
+	}
+	return h, nil
 }
 
 // startNew starts the new ginetd with what h hands over and waits until it
 // is ready. It runs on a goroutine of its own while the loop goes on; the
 // loop acts on the result.
 func (srv *server) startNew(h *supervisor.Handoff) (*successor, error) {
+	defer h.Close()
 	keys := make([]string, 0, len(h.Sockets))
 	for k := range h.Sockets {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	pair, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, os.NewSyscallError("socketpair", err)
+	}
+	conn, err := unixConn(pair[0])
+	if err != nil {
+		unix.Close(pair[1])
+		return nil, err
 	}
 	files := []uintptr{0, 1, 2, uintptr(pair[1])}
 	for _, k := range keys {
@@ -78,7 +168,8 @@ func (srv *server) startNew(h *supervisor.Handoff) (*successor, error) {
 	for _, k := range keys {
 		for _, c := range h.Held[k] {
 			files = append(files, uintptr(c.PidFD))
-			held = append(held, k+"\t"+strconv.Itoa(c.PID))
+			c.Key = k
+			held = append(held, heldLine(c))
 		}
 	}
 	env := make([]string, 0, len(os.Environ())+3)
@@ -100,25 +191,53 @@ func (srv *server) startNew(h *supervisor.Handoff) (*successor, error) {
 	pid, err := syscall.ForkExec(exePath, os.Args, &syscall.ProcAttr{Env: env, Files: files,
 		Sys: &syscall.SysProcAttr{PidFD: &pidfd}})
 	unix.Close(pair[1])
-	h.Close()
-	conn := os.NewFile(uintptr(pair[0]), "upgrade")
 	if err != nil {
 		conn.Close()
 		return nil, fmt.Errorf("start %s: %w", exePath, err)
 	}
 	srv.log.Info("upgrade", "exe", exePath, "pid", pid)
 	conn.SetReadDeadline(time.Now().Add(upgradeTimeout))
-	line, rerr := bufio.NewReader(conn).ReadString('\n')
+	buf := make([]byte, 4096)
+	n, rerr := conn.Read(buf)
 	conn.SetReadDeadline(time.Time{})
-	if line == "ok\n" {
-		return &successor{pid: pid, pidfd: pidfd, conn: conn}, nil
+	msg := strings.TrimSpace(string(buf[:n]))
+	if msg == "ok" {
+		return &successor{pid: pid, pidfd: pidfd, conn: conn, taken: make(chan struct{})}, nil
 	}
 	conn.Close()
 	killNew(pidfd)
-	if msg := strings.TrimSpace(line); msg != "" {
+	if msg != "" {
 		return nil, fmt.Errorf("new ginetd (pid %d): %s", pid, msg)
 	}
 	return nil, fmt.Errorf("new ginetd (pid %d) was not ready: %v", pid, rerr)
+}
+
+// unixConn makes fd (closed here) a *net.UnixConn in the netpoller.
+func unixConn(fd int) (*net.UnixConn, error) {
+	f := os.NewFile(uintptr(fd), "upgrade")
+	c, err := net.FileConn(f) // a close-on-exec, non-blocking duplicate
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("upgrade socket: %w", err)
+	}
+	uc, ok := c.(*net.UnixConn)
+	if !ok {
+		c.Close()
+		return nil, errors.New("upgrade socket: not a unix socket")
+	}
+	return uc, nil
+}
+
+// handOn sends the successor a child to adopt, with its pidfd, which it
+// closes. It runs on the supervisor's loop (Handover), so it does not
+// wait long for a successor that does not read.
+func (succ *successor) handOn(log *slog.Logger, h supervisor.HeldChild) {
+	defer unix.Close(h.PidFD)
+	succ.conn.SetWriteDeadline(time.Now().Add(time.Second))
+	_, _, err := succ.conn.WriteMsgUnix([]byte("child\t"+heldLine(h)), unix.UnixRights(h.PidFD), nil)
+	if err != nil {
+		log.Error("handover", "pid", h.PID, "to", succ.pid, "err", err)
+	}
 }
 
 // killNew ends a new ginetd that failed, through its pidfd: never a
@@ -143,10 +262,13 @@ func killNew(pidfd int) {
 
 // upgradeChild is the new ginetd's side of an upgrade.
 type upgradeChild struct {
-	from    int      // the old ginetd's pid
-	conn    *os.File // fd 3; reads EOF once the old ginetd has exited
+	from    int           // the old ginetd's pid
+	conn    *net.UnixConn // fd 3; reads EOF once the old ginetd has exited
 	sockets map[string]*listen.Socket
 	held    map[string][]supervisor.HeldChild
+	// handedOver: the old ginetd has stopped accepting and let go of the
+	// control socket and -metrics port (takeOver ran).
+	handedOver bool
 }
 
 // upgradeFromEnv adopts the sockets of an upgrade, or returns nil when
@@ -161,8 +283,11 @@ func upgradeFromEnv() (*upgradeChild, error) {
 	os.Unsetenv(envUpgradeKeys)
 	os.Unsetenv(envUpgradeHeld)
 	os.Unsetenv(envUpgradeFrom)
-	unix.CloseOnExec(upgradeConnFD)
-	up := &upgradeChild{from: from, conn: os.NewFile(upgradeConnFD, "upgrade"),
+	conn, err := unixConn(upgradeConnFD)
+	if err != nil {
+		return nil, err
+	}
+	up := &upgradeChild{from: from, conn: conn,
 		sockets: map[string]*listen.Socket{}, held: map[string][]supervisor.HeldChild{}}
 	fd := upgradeConnFD + 1
 	if keys != "" {
@@ -177,16 +302,16 @@ func upgradeFromEnv() (*upgradeChild, error) {
 		}
 	}
 	if heldEnv != "" {
-		for _, kv := range strings.Split(heldEnv, "\n") {
-			key, p, _ := strings.Cut(kv, "\t")
-			pid, err := strconv.Atoi(p)
-			if err != nil || pid <= 0 {
-				err = fmt.Errorf("%s: bad entry %q", envUpgradeHeld, kv)
+		for _, line := range strings.Split(heldEnv, "\n") {
+			h, err := parseHeld(line)
+			if err != nil {
+				err = fmt.Errorf("%s: %w", envUpgradeHeld, err)
 				up.report(err)
 				return nil, err
 			}
 			unix.CloseOnExec(fd)
-			up.held[key] = append(up.held[key], supervisor.HeldChild{PID: pid, PidFD: fd})
+			h.PidFD = fd
+			up.held[h.Key] = append(up.held[h.Key], h)
 			fd++
 		}
 	}
@@ -194,40 +319,86 @@ func upgradeFromEnv() (*upgradeChild, error) {
 }
 
 // report tells the old ginetd whether this one is ready (err == nil).
-// After "ok", fd 3 stays open: its end is how the old ginetd's exit is
-// seen (oldGone).
+// After "ok", fd 3 stays open: the old ginetd hands over on it, and its
+// end is how the old ginetd's exit is seen (readOld).
 func (up *upgradeChild) report(err error) {
 	if up.conn == nil {
 		return
 	}
 	if err == nil {
-		fmt.Fprint(up.conn, "ok\n")
+		up.conn.Write([]byte("ok\n"))
 		return
 	}
-	fmt.Fprintf(up.conn, "%s\n", strings.ReplaceAll(err.Error(), "\n", "; "))
+	up.conn.Write([]byte(strings.ReplaceAll(err.Error(), "\n", "; ") + "\n"))
 	up.conn.Close()
 	up.conn = nil
 }
 
-// oldGone returns a channel closed once the old ginetd has exited: its end
-// of fd 3 closes with it.
-func (up *upgradeChild) oldGone() <-chan struct{} {
-	done := make(chan struct{})
+// readOld reads what the old ginetd sends after "ok": the children it
+// hands over, adopted at once, and "handover", passed on to the loop on
+// handed. oldGone is closed once it has exited. An old ginetd of an
+// earlier version sends nothing and hands over by exiting.
+func (srv *server) readOld(handed chan<- struct{}) (oldGone <-chan struct{}) {
+	up, done := srv.up, make(chan struct{})
 	go func() {
-		io.Copy(io.Discard, up.conn)
-		up.conn.Close()
-		close(done)
+		defer close(done)
+		defer up.conn.Close()
+		buf := make([]byte, 4096)
+		oob := make([]byte, unix.CmsgSpace(4*4))
+		for {
+			n, oobn, _, _, err := up.conn.ReadMsgUnix(buf, oob)
+			var fds []int
+			if oobn > 0 {
+				if cms, perr := unix.ParseSocketControlMessage(oob[:oobn]); perr == nil {
+					for _, cm := range cms {
+						if rights, err := unix.ParseUnixRights(&cm); err == nil {
+							fds = append(fds, rights...)
+						}
+					}
+				}
+			}
+			if n == 0 || err != nil {
+				closeFDs(fds)
+				return
+			}
+			msg := string(buf[:n])
+			switch {
+			case msg == "handover":
+				closeFDs(fds)
+				handed <- struct{}{}
+			case strings.HasPrefix(msg, "child\t") && len(fds) == 1:
+				h, err := parseHeld(strings.TrimPrefix(msg, "child\t"))
+				if err != nil {
+					srv.log.Error("held", "err", err)
+					closeFDs(fds)
+					continue
+				}
+				h.PidFD = fds[0]
+				srv.sup.Adopt(h)
+			default:
+				closeFDs(fds)
+			}
+		}
 	}()
 	return done
 }
 
-// takeOver runs on the loop once the old ginetd has exited: it claims the
-// control socket and the -metrics port the old one held, and tells
-// systemd that this process is the service's main process now.
+func closeFDs(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// takeOver runs on the loop once the old ginetd has handed over (or, if
+// it is of an earlier version, exited): it renames its control socket over
+// the old one's, opens the -metrics port the old one has closed, and
+// tells systemd that this process is the service's main process now.
 func (srv *server) takeOver() {
-	if err := srv.claimControl(); err != nil {
+	if err := srv.claimControl(true); err != nil {
 		srv.log.Error("upgrade-claim", "err", err)
 	}
+	// The old ginetd forwards what still reaches its control socket.
+	srv.up.conn.Write([]byte("taken"))
 	if srv.serveMetrics != nil {
 		m, err := srv.serveMetrics()
 		if err != nil {
@@ -238,7 +409,7 @@ func (srv *server) takeOver() {
 	}
 	daemon.Notify("MAINPID="+strconv.Itoa(os.Getpid()), "READY=1", srv.statusLine())
 	srv.log.Info("upgraded", "from", srv.up.from)
-	srv.up = nil // an upgrade of this one may start now
+	srv.up.handedOver = true // an upgrade of this one may start now
 }
 
 var errUpgrading = errors.New("an upgrade is in progress")

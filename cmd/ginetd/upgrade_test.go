@@ -3,14 +3,20 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/rogpeppe/go-internal/testscript"
 	"golang.org/x/sys/unix"
+
+	"github.com/ginetd/ginetd/internal/control"
 )
 
 // Test programs and commands for binary upgrades.
@@ -169,4 +175,111 @@ func cmdUnixgramCreds(ts interface {
 			out.Write([]byte("pid=" + pid + " " + string(buf[:n]) + "\n"))
 		}
 	}()
+}
+
+// sessions are the connections of the sess command, by $WORK and name.
+var sessions sync.Map // string → *session
+
+type session struct {
+	c   net.Conn
+	buf []byte // read, not yet matched by expect
+}
+
+// sess open NAME ADDR | send NAME TEXT | expect NAME REGEXP | eof NAME:
+// a TCP connection kept across commands (and upgrades). send writes TEXT
+// (\n and \r escapes); expect reads until what came since the last match
+// matches REGEXP (5 s), and prints it; eof half-closes, reads to EOF (5 s)
+// and prints what came. A session is closed by eof or at the end of the
+// script. With !, expect must fail: EOF or a reset before a match.
+func cmdSess(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) < 2 {
+		ts.Fatalf("usage: sess open|send|expect|eof NAME [ARG]")
+	}
+	key := ts.Getenv("WORK") + "\x00" + args[1]
+	if args[0] == "open" {
+		if len(args) != 3 {
+			ts.Fatalf("usage: sess open NAME ADDR")
+		}
+		c, err := net.DialTimeout("tcp", args[2], 5*time.Second)
+		ts.Check(err)
+		sessions.Store(key, &session{c: c})
+		ts.Defer(func() { c.Close() })
+		return
+	}
+	v, ok := sessions.Load(key)
+	if !ok {
+		ts.Fatalf("sess: no session %s", args[1])
+	}
+	s := v.(*session)
+	switch args[0] {
+	case "send":
+		text := strings.ReplaceAll(strings.Join(args[2:], " "), `\n`, "\n")
+		text = strings.ReplaceAll(text, `\r`, "\r")
+		s.c.SetWriteDeadline(time.Now().Add(5 * time.Second))
+		_, err := s.c.Write([]byte(text))
+		ts.Check(err)
+	case "expect":
+		if len(args) != 3 {
+			ts.Fatalf("usage: sess expect NAME REGEXP")
+		}
+		re := regexp.MustCompile(args[2])
+		s.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b := make([]byte, 4096)
+		for !re.Match(s.buf) {
+			n, err := s.c.Read(b)
+			s.buf = append(s.buf, b[:n]...)
+			if err != nil {
+				if neg {
+					return
+				}
+				ts.Fatalf("sess expect %s: %v after %q", args[1], err, s.buf)
+			}
+		}
+		if neg {
+			ts.Fatalf("sess expect %s: matched %q", args[1], s.buf)
+		}
+		ts.Stdout().Write(s.buf)
+		s.buf = nil
+	case "eof":
+		if cw, ok := s.c.(interface{ CloseWrite() error }); ok {
+			cw.CloseWrite()
+		}
+		s.c.SetReadDeadline(time.Now().Add(5 * time.Second))
+		b, err := io.ReadAll(s.c)
+		ts.Stdout().Write(append(s.buf, b...))
+		s.c.Close()
+		sessions.Delete(key)
+		if err != nil {
+			ts.Fatalf("sess eof %s: %v", args[1], err)
+		}
+	default:
+		ts.Fatalf("sess: unknown %s", args[0])
+	}
+}
+
+// ctlpoll SOCKET STOPFILE: for background use. Sends "status" to the
+// control socket in a loop until STOPFILE exists (30 s at most;
+// STOPFILE.ready is written after the first answer) and counts the
+// requests that got no answer. Prints "reqs=N failed=M first=...".
+func ctlpoll() {
+	path, stop := os.Args[1], os.Args[2]
+	var reqs, failed int
+	var first string
+	end := time.Now().Add(30 * time.Second)
+	for time.Now().Before(end) {
+		if _, err := os.Stat(stop); err == nil {
+			break
+		}
+		_, err := control.Request(path, "status")
+		reqs++
+		if err != nil {
+			failed++
+			if first == "" {
+				first = err.Error()
+			}
+		} else if reqs == 1 {
+			os.WriteFile(stop+".ready", []byte("ok\n"), 0o644)
+		}
+	}
+	fmt.Printf("reqs=%d failed=%d first=%s\n", reqs, failed, first)
 }

@@ -16,6 +16,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -50,6 +52,11 @@ type Server struct {
 	path string
 	ino  fileID // of the socket at path, which Close removes only if still there
 	log  *slog.Logger
+	h    Handler
+
+	stopping atomic.Bool
+	served   chan struct{}  // closed when serve has returned
+	clients  sync.WaitGroup // handle goroutines
 }
 
 type fileID struct{ dev, ino uint64 }
@@ -67,10 +74,23 @@ func idOf(fi fs.FileInfo) fileID {
 // on (left by a killed ginetd) is replaced; a live one, or anything at
 // path that is not a socket, is left alone and is an error.
 func Listen(path string, h Handler, log *slog.Logger) (*Server, error) {
+	return listen(path, h, log, false)
+}
+
+// Replace is Listen for the new ginetd of a binary upgrade: its socket is
+// renamed over the one at path even while the old ginetd still serves
+// that one, so that a client finds one or the other at every instant.
+// The old one's Close then leaves the path alone.
+func Replace(path string, h Handler, log *slog.Logger) (*Server, error) {
+	return listen(path, h, log, true)
+}
+
+func listen(path string, h Handler, log *slog.Logger, replace bool) (*Server, error) {
 	fi, err := os.Lstat(path)
 	switch {
 	case err == nil && fi.Mode().Type() != fs.ModeSocket:
 		return nil, fmt.Errorf("control socket %s: exists and is not a socket (left as it is)", path)
+	case err == nil && replace:
 	case err == nil:
 		c, err := net.DialTimeout("unix", path, time.Second)
 		if err == nil {
@@ -87,7 +107,7 @@ func Listen(path string, h Handler, log *slog.Logger) (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
-	s := &Server{ln: ln, path: path, log: log}
+	s := &Server{ln: ln, path: path, log: log, h: h, served: make(chan struct{})}
 	if fi, err := os.Lstat(path); err == nil {
 		s.ino = idOf(fi)
 	}
@@ -151,11 +171,12 @@ const maxAcceptDelay = time.Second
 // is retried after 5 ms, doubling up to 1 s, as net/http's Server.Serve
 // does, and logged once per streak; it never ends the loop.
 func (s *Server) serve(h Handler) {
+	defer close(s.served)
 	var delay time.Duration
 	for {
 		c, err := s.ln.Accept()
 		if err != nil {
-			if errors.Is(err, net.ErrClosed) {
+			if errors.Is(err, net.ErrClosed) || s.stopping.Load() {
 				return
 			}
 			if delay == 0 {
@@ -168,12 +189,59 @@ func (s *Server) serve(h Handler) {
 			continue
 		}
 		delay = 0
+		s.clients.Add(1)
 		go s.handle(c, h)
 	}
 }
 
+// Shutdown is Close for the old ginetd of a binary upgrade once its
+// successor's socket has replaced this one at the path: no new client can
+// reach this socket then, but one that connected just before may still
+// wait in its queue. Shutdown serves every client queued or being served,
+// waiting for them for at most timeout, and then closes the socket.
+func (s *Server) Shutdown(timeout time.Duration) {
+	s.stopping.Store(true)
+	if dl, ok := s.ln.(interface{ SetDeadline(time.Time) error }); ok {
+		dl.SetDeadline(time.Unix(1, 0)) // wakes serve's Accept
+	}
+	<-s.served
+	if sc, ok := s.ln.(syscall.Conn); ok {
+		if rc, err := sc.SyscallConn(); err == nil {
+			rc.Control(func(fd uintptr) {
+				for {
+					nfd, _, err := unix.Accept4(int(fd), unix.SOCK_CLOEXEC)
+					if err == unix.EINTR {
+						continue
+					}
+					if err != nil {
+						return // EAGAIN: the queue is empty
+					}
+					f := os.NewFile(uintptr(nfd), "control")
+					c, err := net.FileConn(f)
+					f.Close()
+					if err == nil {
+						s.clients.Add(1)
+						go s.handle(c, s.h)
+					}
+				}
+			})
+		}
+	}
+	done := make(chan struct{})
+	go func() {
+		s.clients.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(timeout):
+	}
+	s.Close()
+}
+
 // handle serves one client, if it runs as root or as ginetd's own user.
 func (s *Server) handle(c net.Conn, h Handler) {
+	defer s.clients.Done()
 	cred, err := peerCred(c)
 	if err == nil && cred.Uid != 0 && int(cred.Uid) != os.Geteuid() {
 		err = fmt.Errorf("uid %d is neither root nor ginetd's", cred.Uid)

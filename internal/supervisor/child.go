@@ -21,6 +21,9 @@ type child struct {
 	svc   *service
 	peer  netip.AddrPort
 	start time.Time
+	// handedOver: the next ginetd of an upgrade watches it and applies
+	// max_lifetime (see Handover); this one only reaps it.
+	handedOver bool
 }
 
 // spawnConn starts a nowait child on the accepted connection fd and closes
@@ -217,7 +220,9 @@ func (s *Supervisor) spawn(svc *service, fd int, peer, local netip.AddrPort, sin
 	s.acquire(svc, peer.Addr())
 	logAttrs(svc.logger(s), slog.LevelInfo, "accept", slog.String("svc", svc.label()),
 		slog.String("peer", addrString(peer)), slog.Int("pid", ch.Pid))
-	if c.MaxLifetime > 0 {
+	if s.draining {
+		s.handOn(cd.handed(now))
+	} else if c.MaxLifetime > 0 {
 		s.limitLifetime(cd, c.MaxLifetime, c.KillGrace)
 	}
 	return true
@@ -233,13 +238,13 @@ func (s *Supervisor) limitLifetime(c *child, d, grace time.Duration) {
 		grace = defaultKillGrace
 	}
 	s.after(c.start.Add(d), func() {
-		if s.children[c.pid] != c {
-			return // already gone
+		if s.children[c.pid] != c || c.handedOver && s.draining {
+			return // already gone, or the next ginetd's to end
 		}
 		s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "TERM")
 		unix.Kill(-c.pid, unix.SIGTERM)
 		s.after(s.clock.Now().Add(grace), func() {
-			if s.children[c.pid] == c {
+			if s.children[c.pid] == c && !(c.handedOver && s.draining) {
 				s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "KILL")
 				unix.Kill(-c.pid, unix.SIGKILL)
 			}

@@ -17,10 +17,11 @@
 // backing-off timer while any run.
 //
 // Goroutine inventory. The loop (Run) is owned by the caller of Run and
-// stopped by Stop or Handover, which return once it has ended. Every
+// stopped by Stop, which returns once it has ended, or, after Handover,
+// by itself once the last connection it serves has ended (Done). Every
 // other goroutine serves one connection, off the loop, and is not waited
-// for: Stop and Handover return while it runs, and it goes on until it
-// ends by itself or the process exits. Each ends when its client closes,
+// for: Stop returns while it runs, and it goes on until it ends by
+// itself or the process exits. Each ends when its client closes,
 // its deadline passes or its socket is closed; it touches no state of the
 // loop's and reports back only through an event, which is dropped once
 // the loop has ended. The descriptors it holds count against the

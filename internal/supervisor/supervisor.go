@@ -67,6 +67,8 @@ type Supervisor struct {
 	stopping    bool
 	handingOver bool // stopping for a binary upgrade (Handover)
 	holding     bool // an upgrade is starting: wait services start no child
+	draining    bool // handed over: serving what this process serves itself, until it ends
+	handed      func(HeldChild)
 	fdLimit     int  // RLIMIT_NOFILE
 	fdLow       bool // services are paused by the descriptor budget
 	fdBase      int  // most descriptors seen open beyond fdHeld, -1 before the first count (see fdsLow)
@@ -240,6 +242,10 @@ func (s *Supervisor) Run() {
 		}
 		now := s.clock.Now()
 		s.runTimers(now)
+		if s.draining && s.serving() <= 0 {
+			s.stopping = true
+			s.log.Info("drained")
+		}
 		if s.opts.Flush != nil {
 			s.opts.Flush()
 		}
