@@ -57,7 +57,7 @@ func Files() ([]*os.File, error) {
 	// fd it names has been seen open, and no fd can lie at or above the
 	// descriptor limit.
 	var lim unix.Rlimit
-	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n) > lim.Cur-min(lim.Cur, listenFDsStart) {
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &lim); err == nil && uint64(n) > uint64(lim.Cur)-min(uint64(lim.Cur), listenFDsStart) {
 		return nil, fmt.Errorf("socket activation: LISTEN_FDS=%d: more fds than the descriptor limit (%d) allows", n, lim.Cur)
 	}
 	for i := range n {

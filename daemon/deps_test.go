@@ -8,8 +8,8 @@ import (
 	"testing"
 )
 
-// TestDeps enforces that the package imports only the standard library and
-// golang.org/x/sys, on every platform it builds for.
+// TestDeps enforces that the package builds, and imports only the standard
+// library and golang.org/x/sys, on every platform it is meant for.
 func TestDeps(t *testing.T) {
 	gocmd := filepath.Join(runtime.GOROOT(), "bin", "go")
 	for _, goos := range []string{runtime.GOOS, "linux", "freebsd", "darwin"} {
@@ -24,6 +24,13 @@ func TestDeps(t *testing.T) {
 				continue
 			}
 			t.Errorf("GOOS=%s: daemon depends on %s; only the standard library and golang.org/x/sys are allowed", goos, pkg)
+		}
+		// go list does not type-check: build it (a library's build
+		// writes nothing).
+		cmd = exec.Command(gocmd, "build", ".")
+		cmd.Env = append(cmd.Environ(), "GOOS="+goos, "CGO_ENABLED=0")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Errorf("GOOS=%s go build: %v\n%s", goos, err, out)
 		}
 	}
 }
