@@ -35,6 +35,9 @@ type soak struct {
 	reloads    atomic.Int64 // applied
 	rejected   atomic.Int64 // broken configs refused, as they must be
 	reloadErrs []string
+	// noSocket: reloads that found no control socket, the new ginetd of
+	// an upgrade not having taken it yet (docs/reliability.md, finding 7).
+	noSocket   []string
 	upgrades   atomic.Int64
 	upgradeSeq atomic.Int64 // odd while an upgrade is under way
 	upErrs     []string
@@ -75,7 +78,7 @@ func main() {
 		maxRuntime = flag.Duration("max-runtime", 4*time.Hour, "hard stop")
 		scale      = flag.Int("scale", 1, "multiply the number of well-behaved workers")
 		verbose    = flag.Bool("v", false, "print ginetd's descriptors by kind with every sample")
-		known      = flag.String("known", "", "comma-separated client kinds and targets (descriptors, goroutines, zombies, rss, foreign, children) whose failures are known defects: reported as KNOWN, not failed")
+		known      = flag.String("known", "", "comma-separated client kinds and targets (descriptors, goroutines, zombies, rss, foreign, children, no-socket) whose failures are known defects: reported as KNOWN, not failed")
 	)
 	flag.Parse()
 	if *bin == "" {
@@ -401,7 +404,11 @@ func (s *soak) reload() {
 	}
 	out, err := s.control("reload")
 	if err != nil {
-		s.recordErr(&s.reloadErrs, "reload %d: %v: %s", s.epoch, err, out)
+		list := &s.reloadErrs
+		if strings.Contains(out, "control socket: dial unix") && strings.Contains(out, "no such file or directory") {
+			list = &s.noSocket
+		}
+		s.recordErr(list, "reload %d: %v: %s", s.epoch, err, out)
 		return
 	}
 	s.reloads.Add(1)
@@ -713,6 +720,9 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 	for _, e := range s.reloadErrs {
 		fmt.Printf("  reload problem: %s\n", e)
 	}
+	for _, e := range s.noSocket {
+		fmt.Printf("  reload found no control socket: %s\n", e)
+	}
 	if len(s.upTimes) > 0 {
 		sort.Slice(s.upTimes, func(i, j int) bool { return s.upTimes[i] < s.upTimes[j] })
 		fmt.Printf("  upgrade took (request to the new pid file): min %v, median %v, max %v\n",
@@ -753,6 +763,7 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 		fmt.Printf("  ----  count targets not checked (time-limited run): %d connections, %d reloads, %d upgrades\n",
 			s.t.conns.Load(), s.reloads.Load(), s.upgrades.Load())
 		check(s.reloads.Load() > 0 && len(s.reloadErrs) == 0, "reloads applied without error: %d (%d problems)", s.reloads.Load(), len(s.reloadErrs))
+		checkAs("no-socket", len(s.noSocket) == 0, "reloads that found no control socket after an upgrade: %d", len(s.noSocket))
 		check(s.upgrades.Load() > 0 && len(s.upErrs) == 0, "upgrades handed over: %d (%d problems)", s.upgrades.Load(), len(s.upErrs))
 	}
 	check(s.t.bad.Load() == 0, "failed well-behaved connections: %d", s.t.bad.Load())
