@@ -27,7 +27,7 @@ func cmdScrape(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Setenv("METRICS", addr)
 		url = "http://" + addr + "/metrics"
 	}
-	client := &http.Client{Timeout: 5 * time.Second}
+	client := &http.Client{Timeout: 10 * time.Second}
 	defer client.CloseIdleConnections()
 	resp, err := client.Get(url)
 	if err == nil && resp.StatusCode != 200 {
