@@ -188,6 +188,25 @@ func (h *SyslogHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
 	return &h2
 }
 
+// WithFacility returns a handler that logs as facility (Kern meaning User)
+// and shares h's connection: a program logging to several facilities
+// needs one socket to syslog, not one for each.
+func (h *SyslogHandler) WithFacility(facility Facility) *SyslogHandler {
+	if facility == Kern {
+		facility = User
+	}
+	h2 := *h
+	h2.facility = facility
+	return &h2
+}
+
+// Close closes the connection to syslog that h shares with the handlers
+// derived from it, as closelog(3) does: a message logged later opens a
+// new one.
+func (h *SyslogHandler) Close() error {
+	return h.w.close()
+}
+
 // WithGroup returns a handler that qualifies later attributes with name.
 func (h *SyslogHandler) WithGroup(name string) slog.Handler {
 	if name == "" {

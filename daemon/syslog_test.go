@@ -347,6 +347,57 @@ func TestSyslogStreamSocket(t *testing.T) {
 	}
 }
 
+// TestSyslogWithFacilityClose: handlers of several facilities share one
+// connection; Close closes it, and a later message opens a new one.
+func TestSyslogWithFacilityClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "s")
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.(*net.UnixListener).SetDeadline(time.Now().Add(5 * time.Second))
+	h := NewSyslogHandler("dt", User, LogOptions{Path: path})
+	h2 := h.WithFacility(Local2)
+	go func() {
+		logAt(h, slog.LevelInfo, "one")
+		logAt(h2, slog.LevelWarn, "two")
+		logAt(h.WithFacility(Kern), slog.LevelInfo, "three")
+	}()
+	conn, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	r := bufio.NewReader(conn)
+	for _, want := range []string{
+		"<14>Nov  6 00:55:00 dt: one\n",
+		"<148>Nov  6 00:55:00 dt: two\n",
+		"<14>Nov  6 00:55:00 dt: three\n",
+	} {
+		if got, err := r.ReadString('\n'); got != want {
+			t.Fatalf("got %q (%v), want %q", got, err, want)
+		}
+	}
+	if err := h2.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := r.ReadString('\n'); err == nil {
+		t.Fatalf("after Close: read %q, want EOF", got)
+	}
+	go logAt(h, slog.LevelInfo, "four")
+	conn2, err := l.Accept()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn2.Close()
+	conn2.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if got, err := bufio.NewReader(conn2).ReadString('\n'); got != "<14>Nov  6 00:55:00 dt: four\n" {
+		t.Fatalf("after Close, new connection: got %q (%v)", got, err)
+	}
+}
+
 func TestErrno(t *testing.T) {
 	_, err := os.Open("/nonexistent/x")
 	if got := Errno(err); got != "no such file or directory" {

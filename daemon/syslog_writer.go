@@ -159,6 +159,18 @@ func (w *syslogWriter) write(line string) error {
 	return err
 }
 
+// close closes the connection, if any.
+func (w *syslogWriter) close() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.conn == nil {
+		return nil
+	}
+	err := w.conn.Close()
+	w.conn, w.pending = nil, nil
+	return err
+}
+
 // congested reports whether err says the daemon is there but not reading.
 func congested(err error) bool {
 	return errors.Is(err, syscall.EAGAIN) || errors.Is(err, os.ErrDeadlineExceeded)

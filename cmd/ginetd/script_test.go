@@ -113,6 +113,8 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"dgreuse":    cmdDgReuse,
 	"paced":      cmdPaced,
 	"sess":       cmdSess,
+	"unixstream": cmdUnixStream,
+	"reloads":    cmdReloads,
 }
 
 func TestScripts(t *testing.T) {

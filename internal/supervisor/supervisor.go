@@ -11,6 +11,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/ginetd/ginetd/daemon"
 	"github.com/ginetd/ginetd/internal/access"
 	"github.com/ginetd/ginetd/internal/listen"
 )
@@ -73,6 +74,10 @@ type Supervisor struct {
 	fdLow       bool // services are paused by the descriptor budget
 	fdBase      int  // most descriptors seen open beyond fdHeld, -1 before the first count (see fdsLow)
 	fdTimerSet  bool // fdTimer is pending
+
+	// syslog is the connection of every service with log_type SYSLOG
+	// (syslogHandler); closed when Run ends.
+	syslog *daemon.SyslogHandler
 
 	// goFDs counts the descriptors goroutines hold beyond one per running
 	// instance: front doors in flight, TLS relays, redirects' upstream
@@ -197,6 +202,7 @@ const yieldEvery = 5 * time.Millisecond
 func (s *Supervisor) Run() {
 	defer close(s.done)
 	defer s.p.close()
+	defer s.closeSyslog()
 	evs := make([]unix.EpollEvent, 64)
 	lastYield := s.clock.Now()
 	for !s.stopping {

@@ -36,7 +36,7 @@ func logAttrs(l *slog.Logger, level slog.Level, msg string, attrs ...slog.Attr) 
 // configureLog sets up the service's log_type destination: the file the
 // loader opened (loader.Acquire, at every load, so a rotated file is
 // reopened by SIGHUP; one it could not open was a warning then), or
-// syslog.
+// syslog, through the one connection of every such service (s.syslog).
 func (s *Supervisor) configureLog(svc *service) {
 	svc.log = nil
 	lt := svc.cfg.LogType
@@ -56,9 +56,30 @@ func (s *Supervisor) configureLog(svc *service) {
 			s.log.Error("log_type", "svc", svc.lbl, "err", err)
 			return
 		}
-		extra = daemon.NewSyslogHandler("ginetd", fac, daemon.LogOptions{PID: true, NoWait: true, Path: s.opts.SyslogPath, Level: syslogLevel(lt.Level)})
+		extra = levelHandler{s.syslogHandler().WithFacility(fac), syslogLevel(lt.Level)}
 	}
 	svc.log = slog.New(teeHandler{s.log.Handler(), extra})
+}
+
+// syslogHandler returns the handler whose connection to syslog every
+// service with log_type SYSLOG logs through, each with its own facility
+// (WithFacility) and level (levelHandler). It is made once, not at every
+// load: a service's logger, old or new, may be used as long as a child
+// or connection of the service runs (its exit line), so the connection
+// stays for the life of the loop, which closes it when it ends.
+func (s *Supervisor) syslogHandler() *daemon.SyslogHandler {
+	if s.syslog == nil {
+		s.syslog = daemon.NewSyslogHandler("ginetd", daemon.Daemon, daemon.LogOptions{PID: true, NoWait: true, Path: s.opts.SyslogPath, Level: slog.LevelDebug})
+	}
+	return s.syslog
+}
+
+// closeSyslog closes the connection of syslogHandler, once the loop has
+// ended and no service logs any more.
+func (s *Supervisor) closeSyslog() {
+	if s.syslog != nil {
+		s.syslog.Close()
+	}
 }
 
 // syslogLevel maps an xinetd log_type level to the least slog level
@@ -98,4 +119,26 @@ func (t teeHandler) WithAttrs(as []slog.Attr) slog.Handler {
 
 func (t teeHandler) WithGroup(g string) slog.Handler {
 	return teeHandler{t.a.WithGroup(g), t.b.WithGroup(g)}
+}
+
+// levelHandler passes on the records at or above its level.
+type levelHandler struct {
+	h     slog.Handler
+	level slog.Level
+}
+
+func (l levelHandler) Enabled(ctx context.Context, level slog.Level) bool {
+	return level >= l.level && l.h.Enabled(ctx, level)
+}
+
+func (l levelHandler) Handle(ctx context.Context, r slog.Record) error {
+	return l.h.Handle(ctx, r)
+}
+
+func (l levelHandler) WithAttrs(as []slog.Attr) slog.Handler {
+	return levelHandler{l.h.WithAttrs(as), l.level}
+}
+
+func (l levelHandler) WithGroup(g string) slog.Handler {
+	return levelHandler{l.h.WithGroup(g), l.level}
 }
