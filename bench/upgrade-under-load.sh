@@ -56,7 +56,8 @@ if [[ -z "${UPG_IN_NS:-}" ]]; then
 		echo "upgrade-under-load.sh: UPGRADE_BY must be command, signal or alternate" >&2
 		exit 2 ;;
 	esac
-	mkdir -p "$BUILD_DIR"
+	mkdir -p "$BUILD_DIR" "$OUT_DIR"
+	BUILD_DIR=$(realpath "$BUILD_DIR") OUT_DIR=$(realpath "$OUT_DIR")
 	commit="$(cd "$ROOT" && git rev-parse --short HEAD 2>/dev/null || echo unknown)"
 	if [[ -n "$(cd "$ROOT" && git status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
 		commit="$commit+dirty"
@@ -65,6 +66,7 @@ if [[ -z "${UPG_IN_NS:-}" ]]; then
 		(cd "$ROOT" && CGO_ENABLED=0 go build -trimpath -o "$BUILD_DIR/ginetd" ./cmd/ginetd) || exit 1
 		GINETD_BIN="$BUILD_DIR/ginetd"
 	else
+		GINETD_BIN=$(realpath "$GINETD_BIN") || exit 1
 		commit="binary $GINETD_BIN"
 	fi
 	(cd "$HERE/loadgen" && CGO_ENABLED=0 go build -trimpath -o "$BUILD_DIR/loadgen" .) || exit 1
@@ -91,12 +93,15 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 # alive PID: a process that has not exited (a zombie has).
 alive() { [[ -r /proc/$1/stat ]] && [[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ]]; }
 pidfile_pid() { local p; read -r p <"$PIDFILE" 2>/dev/null && [[ "$p" =~ ^[0-9]+$ ]] && echo "$p"; }
-# pids_of_exe PATH: live processes running the binary PATH.
+# pids_of_exe PATH: live processes running the binary PATH in this run's
+# network namespace (so never another run's).
+NETNS_ID=$(readlink /proc/self/ns/net)
 pids_of_exe() {
 	local p e
 	for p in /proc/[0-9]*; do
 		e=$(readlink "$p/exe" 2>/dev/null) || continue
-		[[ "$e" == "$1" ]] && alive "${p#/proc/}" && printf '%s ' "${p#/proc/}"
+		[[ "$e" == "$1" && "$(readlink "$p/ns/net" 2>/dev/null)" == "$NETNS_ID" ]] &&
+			alive "${p#/proc/}" && printf '%s ' "${p#/proc/}"
 	done
 }
 
