@@ -248,7 +248,9 @@ func (s *Supervisor) Run() {
 		}
 		now := s.clock.Now()
 		s.runTimers(now)
-		if s.draining && s.serving() <= 0 {
+		// A goroutine queues its last event before it gives back what
+		// serving counts: an empty queue then means nothing is on its way.
+		if s.draining && s.serving() <= 0 && len(s.events) == 0 {
 			s.stopping = true
 			s.log.Info("drained")
 		}
