@@ -439,7 +439,10 @@ func (s *soak) upgrade() {
 	start := time.Now()
 	deadline := start.Add(30 * time.Second)
 	for {
-		if p := s.pid(); p != old && alive(p) && !alive(old) {
+		// Handed over: the pid file names the new ginetd. The old one may
+		// still drain the connections it serves itself (ginetd(8),
+		// ginetd upgrade; a stalled tcpmux client for up to 30 s).
+		if p := s.pid(); p != old && alive(p) {
 			s.upgrades.Add(1)
 			s.errMu.Lock()
 			s.upTimes = append(s.upTimes, time.Since(start))
@@ -447,7 +450,7 @@ func (s *soak) upgrade() {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.recordErr(&s.upErrs, "upgrade from %d: no handover in 30 s (pid file: %d, old alive: %v)", old, s.pid(), alive(old))
+			s.recordErr(&s.upErrs, "upgrade from %d: no handover in 30 s (pid file: %d)", old, s.pid())
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
