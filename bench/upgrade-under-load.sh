@@ -217,29 +217,8 @@ echo
 echo "upgrade-under-load on ${UPG_COMMIT:-?}: $UPGRADES upgrades ($UPGRADE_BY) every ${EVERY}s under c=$C for ${secs}s; wait children live $LIFE; load average $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 status=0
-python3 - "$DIR" >"$DIR/clients.txt" <<'EOF' || status=1
-import json, os, sys
-d = sys.argv[1]
-print("%-10s %-14s %7s %8s %7s  %s" % ("service", "kind", "clients", "ok", "failed", "errors"))
-bad = 0
-tot = [0, 0, 0]
-for name, kind in (("exec-cat", "exec nowait"), ("echo", "built-in"), ("wait-tcp", "wait stream"), ("wait-udp", "wait dgram")):
-    p = os.path.join(d, "load-%s.json" % name)
-    try:
-        r = json.loads(open(p).read().strip().splitlines()[-1])
-    except Exception as e:
-        if os.path.exists(p) or os.path.exists(p.replace(".json", ".err")):
-            print("%-10s %-14s no result (%s)" % (name, kind, e)); bad = 1
-        continue
-    errs = ", ".join("%s %d" % (k, v) for k, v in sorted(r["errors"].items()) if v)
-    samples = "; ".join("%s: %s" % kv for kv in sorted((r.get("error_samples") or {}).items()))
-    print("%-10s %-14s %7d %8d %7d  %s" % (name, kind, r["concurrency"], r["ok"], r["errors_total"], errs + ("  (" + samples + ")" if samples else "")))
-    tot[0] += r["concurrency"]; tot[1] += r["ok"]; tot[2] += r["errors_total"]
-    if r["errors_total"] or r["ok"] == 0:
-        bad = 1
-print("%-10s %-14s %7d %8d %7d" % ("total", "", tot[0], tot[1], tot[2]))
-sys.exit(bad)
-EOF
+"$UPGLOAD" clients "$DIR" exec-cat:"exec nowait" echo:built-in wait-tcp:"wait stream" wait-udp:"wait dgram" \
+	>"$DIR/clients.txt" 2>&1 || status=1
 cat "$DIR/clients.txt"
 echo
 "$UPGLOAD" check "$DIR" wait-tcp wait-udp >"$DIR/children.txt" 2>&1 || status=1

@@ -4,6 +4,7 @@
 //	upgload wait-tcp DIR NAME LIFE   (ginetd starts it: a stream wait service)
 //	upgload wait-udp DIR NAME LIFE   (a datagram wait service)
 //	upgload check DIR NAME...        (after the run: prints and judges)
+//	upgload clients DIR NAME:KIND... (the loadgen results DIR/load-NAME.json)
 //
 // As a service it serves the socket on descriptor 0 for LIFE (a Go
 // duration) and exits: stream, it accepts every connection and writes
@@ -24,6 +25,8 @@ package main
 
 import (
 	"bufio"
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -54,13 +57,15 @@ func main() {
 		serve(os.Args[1], os.Args[2], os.Args[3], life)
 	case "check":
 		os.Exit(check(os.Args[2], os.Args[3:]))
+	case "clients":
+		os.Exit(clients(os.Args[2], os.Args[3:]))
 	default:
 		usage()
 	}
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: upgload wait-tcp|wait-udp DIR NAME LIFE | upgload check DIR NAME...")
+	fmt.Fprintln(os.Stderr, "usage: upgload wait-tcp|wait-udp DIR NAME LIFE | upgload check DIR NAME... | upgload clients DIR NAME:KIND...")
 	os.Exit(2)
 }
 
@@ -290,4 +295,62 @@ func overlaps(kids []*child) []string {
 		}
 	}
 	return out
+}
+
+// loadResult is what clients reads of loadgen's JSON line.
+type loadResult struct {
+	Concurrency  int               `json:"concurrency"`
+	OK           int64             `json:"ok"`
+	ErrorsTotal  int64             `json:"errors_total"`
+	Errors       map[string]int64  `json:"errors"`
+	ErrorSamples map[string]string `json:"error_samples"`
+}
+
+// clients prints one line per loadgen run DIR/load-NAME.json (clients,
+// attempts ok and failed, failures by kind with a sample) and a total. It
+// returns 1 when a run failed an attempt, served none, or left no result.
+func clients(dir string, specs []string) int {
+	status := 0
+	fmt.Printf("%-10s %-14s %7s %8s %7s  %s\n", "service", "kind", "clients", "ok", "failed", "errors")
+	var c int
+	var ok, failed int64
+	for _, spec := range specs {
+		name, kind, _ := strings.Cut(spec, ":")
+		b, err := os.ReadFile(filepath.Join(dir, "load-"+name+".json"))
+		var r loadResult
+		if err == nil {
+			lines := bytes.Split(bytes.TrimSpace(b), []byte("\n"))
+			err = json.Unmarshal(lines[len(lines)-1], &r)
+		}
+		if err != nil {
+			fmt.Printf("%-10s %-14s no result (%v)\n", name, kind, err)
+			status = 1
+			continue
+		}
+		var errs []string
+		for k, v := range r.Errors {
+			if v > 0 {
+				errs = append(errs, fmt.Sprintf("%s %d", k, v))
+			}
+		}
+		sort.Strings(errs)
+		var samples []string
+		for k, v := range r.ErrorSamples {
+			samples = append(samples, k+": "+v)
+		}
+		sort.Strings(samples)
+		detail := strings.Join(errs, ", ")
+		if len(samples) > 0 {
+			detail += "  (" + strings.Join(samples, "; ") + ")"
+		}
+		fmt.Printf("%-10s %-14s %7d %8d %7d  %s\n", name, kind, r.Concurrency, r.OK, r.ErrorsTotal, detail)
+		c += r.Concurrency
+		ok += r.OK
+		failed += r.ErrorsTotal
+		if r.ErrorsTotal > 0 || r.OK == 0 {
+			status = 1
+		}
+	}
+	fmt.Printf("%-10s %-14s %7d %8d %7d\n", "total", "", c, ok, failed)
+	return status
 }
