@@ -86,9 +86,22 @@ func svcEnv() {
 	os.Stdout.WriteString(b.String())
 }
 
+// idleArg is the idle time a wait service program is given as its
+// argument (default 1 s).
+func idleArg() time.Duration {
+	if len(os.Args) > 1 {
+		if d, err := time.ParseDuration(os.Args[1]); err == nil && d > 0 {
+			return d
+		}
+	}
+	return time.Second
+}
+
 // svcWaitUDP is a wait-mode datagram service: it answers every datagram
-// on fd 0 with "wait-udp PID: PAYLOAD" and exits after 1 s without one.
+// on fd 0 with "wait-udp PID: PAYLOAD" and exits after its argument (1 s)
+// without one.
 func svcWaitUDP() {
+	idle := idleArg()
 	f := os.NewFile(0, "sock")
 	c, err := net.FilePacketConn(f)
 	if err != nil {
@@ -97,7 +110,7 @@ func svcWaitUDP() {
 	}
 	buf := make([]byte, 2048)
 	for {
-		c.SetReadDeadline(time.Now().Add(time.Second))
+		c.SetReadDeadline(time.Now().Add(idle))
 		n, addr, err := c.ReadFrom(buf)
 		if err != nil {
 			os.Exit(0)
@@ -107,8 +120,10 @@ func svcWaitUDP() {
 }
 
 // svcWaitTCP is a wait-mode stream service: it accepts on fd 0, writes
-// "wait-tcp PID" to each client, and exits after 1 s without a client.
+// "wait-tcp PID" to each client, and exits after its argument (1 s)
+// without a client.
 func svcWaitTCP() {
+	idle := idleArg()
 	f := os.NewFile(0, "sock")
 	ln, err := net.FileListener(f)
 	if err != nil {
@@ -116,7 +131,7 @@ func svcWaitTCP() {
 		os.Exit(1)
 	}
 	for {
-		ln.(*net.TCPListener).SetDeadline(time.Now().Add(time.Second))
+		ln.(*net.TCPListener).SetDeadline(time.Now().Add(idle))
 		c, err := ln.Accept()
 		if err != nil {
 			os.Exit(0)
