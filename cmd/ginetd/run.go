@@ -178,7 +178,11 @@ func (srv *server) start() (int, error) {
 	var hosts *access.HostsAccess
 	if f.hostsAllow != "none" {
 		hosts = access.NewHostsAccess(f.hostsAllow, f.hostsDeny, access.SystemClock{})
-		hosts.SetReporter(func(p config.Problem) { srv.log.Warn("hosts_access", "problem", p.Error()) })
+		report := func(p config.Problem) { srv.log.Warn("hosts_access", "problem", p.Error()) }
+		for _, p := range hosts.Problems() { // the first read's
+			report(p)
+		}
+		hosts.SetReporter(report)
 	}
 	obs, reloadDone, serveMetrics := newMetrics(f, srv.log)
 	srv.reloadDone = reloadDone

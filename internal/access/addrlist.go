@@ -20,7 +20,7 @@ type TokenError struct {
 	Index   int    // position of the token in its list, from 0
 	Token   string // the token as written
 	Msg     string
-	Warning bool // the token is well formed but ignored (it matches nothing)
+	Warning bool // the token is well formed but ignored (it matches nothing); never in no_access
 }
 
 // Error returns `only_from: "token": message`.
@@ -75,15 +75,18 @@ type addrList struct {
 //	10.0.0.0/8  ::1/128  2001:db8::/32    address/prefix-length
 //	2001:db8::1        one IPv6 host; "::" is every IPv6 address
 //	host.example.org   every address resolve returns, each as one host
-//	.example.org       needs reverse DNS per connection: warned, matches nothing
+//	.example.org       needs reverse DNS per connection: not supported
 //
 // IPv6 prefixes that cover ::ffff:0:0/96 (such as ::/0) also match IPv4
 // peers, as they do on xinetd's IPv6 sockets, where IPv4 clients arrive
-// mapped. Compile always returns a usable matcher; bad tokens are left out
-// and reported, errors for malformed tokens and warnings (TokenError.Warning)
-// for tokens that are well formed but match nothing here (a name that does
-// not resolve, a .domain). resolve may be nil: host names are then warned
-// about and ignored.
+// mapped. Compile always returns a matcher; bad tokens are left out and
+// reported. Malformed tokens are errors. A token that is well formed but
+// stands for no address here (a host name that does not resolve, for
+// whatever reason, a .domain, ALL) is a warning (TokenError.Warning) in
+// only_from, where leaving it out only refuses more clients, and an error
+// in no_access, where leaving it out would let in the clients it was
+// written to refuse: the caller must not serve a service whose no_access
+// has an error. resolve may be nil: host names then stand for no address.
 func Compile(onlyFrom, noAccess []string, resolve Resolver) (*AddrMatcher, []*TokenError) {
 	m := &AddrMatcher{}
 	var errs []*TokenError
@@ -94,9 +97,18 @@ func Compile(onlyFrom, noAccess []string, resolve Resolver) (*AddrMatcher, []*To
 
 func (l *addrList) compile(list string, toks []string, resolve Resolver, errs []*TokenError) []*TokenError {
 	l.set = toks != nil
+	deny := list == "no_access"
 	for i, tok := range toks {
 		ps, msg, warn := parseAddrToken(tok, resolve)
 		if msg != "" {
+			switch {
+			case warn && deny:
+				// Fail closed: a denial left out lets its clients in.
+				warn = false
+				msg += "; ignoring it would let in the clients it names"
+			case warn:
+				msg += "; it matches nothing"
+			}
 			errs = append(errs, &TokenError{List: list, Index: i, Token: tok, Msg: msg, Warning: warn})
 		}
 		for _, p := range ps {
@@ -199,16 +211,16 @@ func parseAddrToken(tok string, resolve Resolver) (ps []netip.Prefix, msg string
 		if !validHostname(tok[1:]) {
 			return nil, "bad domain name", false
 		}
-		return nil, "a .domain needs a reverse DNS lookup per connection, which ginetd does not do; it matches nothing", true
+		return nil, "a .domain needs a reverse DNS lookup per connection, which ginetd does not do", true
 	}
 	if !validHostname(tok) {
 		return nil, "bad host name", false
 	}
 	if strings.EqualFold(tok, "ALL") {
-		return nil, "ALL is not an xinetd address (use 0.0.0.0/0 and ::/0); it matches nothing", true
+		return nil, "ALL is not an xinetd address (use 0.0.0.0/0 and ::/0)", true
 	}
 	if resolve == nil {
-		return nil, "host names are not resolved here; it matches nothing", true
+		return nil, "host names are not resolved here", true
 	}
 	addrs, err := resolve(tok)
 	if err != nil || len(addrs) == 0 {
@@ -216,7 +228,7 @@ func parseAddrToken(tok string, resolve Resolver) (ps []netip.Prefix, msg string
 		if err != nil {
 			why = err.Error()
 		}
-		return nil, "cannot resolve host name (" + why + "); it matches nothing", true
+		return nil, "cannot resolve host name (" + why + ")", true
 	}
 	for _, a := range addrs {
 		a = a.Unmap().WithZone("")

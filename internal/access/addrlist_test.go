@@ -151,3 +151,48 @@ func TestCompileService(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAccessFailsClosed: a no_access token that stands for no address (a
+// name that does not resolve, whatever the reason, a .domain, ALL) is an
+// error, never a warning that would leave the denial out; in only_from,
+// where leaving it out only refuses more, it stays a warning.
+func TestNoAccessFailsClosed(t *testing.T) {
+	tests := []struct {
+		tok     string
+		resolve Resolver
+		msg     string
+	}{
+		{"nosuch.example.org", testResolver, "cannot resolve host name (no such host)"},
+		{"gw.example.org", func(string) ([]netip.Addr, error) { return nil, errors.New("server misbehaving") }, "server misbehaving"},
+		{"gw.example.org", func(string) ([]netip.Addr, error) { return nil, nil }, "no address"},
+		{"gw.example.org", nil, "not resolved here"},
+		{".example.org", testResolver, "reverse DNS"},
+		{"ALL", testResolver, "not an xinetd address"},
+	}
+	for _, tt := range tests {
+		m, errs := Compile(nil, []string{"10.9.9.9", tt.tok}, tt.resolve)
+		if len(errs) != 1 {
+			t.Errorf("no_access %q: got %d problems %v, want 1", tt.tok, len(errs), errs)
+			continue
+		}
+		e := errs[0]
+		if e.Warning || e.List != "no_access" || e.Index != 1 || !strings.Contains(e.Msg, tt.msg) || !strings.Contains(e.Msg, "would let in") {
+			t.Errorf("no_access %q: got %+v, want an error containing %q", tt.tok, e, tt.msg)
+		}
+		if ok, _ := m.Allowed(netip.MustParseAddr("10.9.9.9")); ok {
+			t.Errorf("no_access %q: the good token was lost", tt.tok)
+		}
+
+		_, errs = Compile([]string{"10.9.9.9", tt.tok}, nil, tt.resolve)
+		if len(errs) != 1 || !errs[0].Warning || !strings.HasSuffix(errs[0].Msg, "it matches nothing") {
+			t.Errorf("only_from %q: got %v, want one warning", tt.tok, errs)
+		}
+	}
+
+	svc := config.Service{Pos: config.Pos{File: "x.conf", Line: 3}, NoAccess: []string{"nosuch.example.org"}}
+	if _, probs := CompileService(&svc, testResolver); !probs.HasErrors() || len(probs.Warnings()) != 0 {
+		t.Errorf("CompileService: problems %v, want one error", probs)
+	} else if got, want := probs[0].Error(), `x.conf:3: no_access: "nosuch.example.org": cannot resolve host name`; !strings.HasPrefix(got, want) {
+		t.Errorf("CompileService: %q, want prefix %q", got, want)
+	}
+}

@@ -28,7 +28,7 @@ func FuzzHostsParse(f *testing.F) {
 		}
 		for i := range rules {
 			for _, peer := range peers {
-				if rules[i].daemons.matchDaemon("in.telnetd", peer) {
+				if rules[i].daemons.matchDaemon("in.telnetd", peer) != matchNo {
 					rules[i].clients.matchClient(peer)
 				}
 			}

@@ -101,7 +101,7 @@ k: ALL : twist /bin/echo
 		"hosts.allow:5: warning: 10.1.2.3/24: the net has bits outside",
 		"hosts.allow:6: warning: @staff: NIS netgroups",
 		"hosts.allow:6: warning: /etc/hosts.ok: file patterns",
-		"hosts.allow:6: warning: gw.example.org: host names never match",
+		"hosts.allow:6: warning: gw.example.org: may match by host name",
 		`hosts.allow:7: warning: option "spawn" is ignored`,
 		`hosts.allow:8: warning: bad option name "frobnicate"`,
 		`hosts.allow:9: warning: option "severity" needs a value`,
@@ -203,6 +203,71 @@ func TestGlob(t *testing.T) {
 	for _, tt := range tests {
 		if got := globMatch(tt.pat, []byte(tt.s)); got != tt.want {
 			t.Errorf("globMatch(%q, %q) = %v", tt.pat, tt.s, got)
+		}
+	}
+}
+
+// TestHostsUnknownNames: ginetd looks up no client's host name or user, so
+// a pattern that depends on one (or a malformed pattern) is undecided: a
+// denial that might match refuses, and an allowance that might match does
+// not allow. On 10.0.0.1, which has no name here, tcpd would let in every
+// client below whose rule names it by name in hosts.deny; ginetd refuses.
+func TestHostsUnknownNames(t *testing.T) {
+	tests := []struct {
+		allow, deny string
+		daemon      string
+		want        bool
+		rule        string
+	}{
+		// Denials by name refuse a client that ginetd cannot name.
+		{"", "ALL: evil.example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: 10.0.0.2 evil.example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "echo: .example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: *.example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: evil*\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: PARANOID\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: KNOWN\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: UNKNOWN\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: LOCAL\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: @badhosts\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: /etc/bad.hosts\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: mallory@ALL\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: ALL EXCEPT trusted.example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "echo@server.example.com: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo: evil.example.com : deny\n", "", "echo", false, "hosts.allow:1"},
+		// A malformed pattern in a denial refuses too.
+		{"", "ALL: 10.0.0.0/33\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: [2001:db8::1\n", "echo", false, "hosts.deny:1"},
+		// Allowances by name do not allow: the rules after them decide.
+		{"echo: trusted.example.com\n", "ALL: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo: ALL EXCEPT evil.example.com\n", "ALL: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo: UNKNOWN\n", "ALL: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo: alice@ALL\n", "ALL: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo@server.example.com: ALL\n", "ALL: ALL\n", "echo", false, "hosts.deny:1"},
+		{"echo: trusted.example.com\necho: 10.0.0.1\n", "ALL: ALL\n", "echo", true, "hosts.allow:2"},
+		{"echo: 10.0.0.0/8 EXCEPT evil.example.com\n", "", "echo", true, ""}, // not allowed by it, not refused either
+		// What does not depend on a name is decided as before.
+		{"echo: 10.0.0.1\n", "ALL: evil.example.com\n", "echo", true, "hosts.allow:1"},
+		{"", "sshd: evil.example.com\n", "echo", true, ""},
+		{"", "ALL: 10.9.* 192.168. [2001:db8::]/32 .5 10.1.0.0/255.255.0.0 ALL@10.0.0.2\n", "echo", true, ""},
+		{"", "ALL: 10.0.0.* EXCEPT evil.example.com\n", "echo", false, "hosts.deny:1"},
+		{"", "ALL: ALL EXCEPT 10.0.0.1 evil.example.com\n", "echo", true, ""},
+		{"echo: ALL@10.0.0.1\n", "ALL: ALL\n", "echo", true, "hosts.allow:1"},
+	}
+	peer := netip.MustParseAddr("10.0.0.1")
+	for _, tt := range tests {
+		dir := t.TempDir()
+		allow, deny := filepath.Join(dir, "hosts.allow"), filepath.Join(dir, "hosts.deny")
+		writeFile(t, allow, tt.allow)
+		writeFile(t, deny, tt.deny)
+		h := NewHostsAccess(allow, deny, newFakeClock())
+		got, rule := h.Check(tt.daemon, peer, netip.MustParseAddr("127.0.0.1"))
+		wantRule := ""
+		if tt.rule != "" {
+			wantRule = filepath.Join(dir, tt.rule)
+		}
+		if got != tt.want || rule != wantRule {
+			t.Errorf("allow %q deny %q: Check(%s, %s) = %v, %q; want %v, %q", tt.allow, tt.deny, tt.daemon, peer, got, rule, tt.want, wantRule)
 		}
 	}
 }

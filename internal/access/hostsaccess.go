@@ -23,6 +23,14 @@ const (
 // rule of a file decides, and its allow or deny option (hosts_options(5))
 // overrides the file's meaning. A missing file has no rules.
 //
+// ginetd looks up no client's host name or user. A pattern that depends on
+// one (a host name, .domain, KNOWN, UNKNOWN, LOCAL, PARANOID, @netgroup,
+// /file, user@host, and a malformed pattern) neither matches nor fails:
+// a rule that might match by it is skipped when it allows and decides
+// when it denies. So what ginetd does not know never lets a client past a
+// rule that would have refused it, where tcpd lets past its name patterns
+// a client whose name lookup failed.
+//
 // The files are re-read when they change, without a reload: Check stats
 // them (device, inode, size, mtime) at most once a second by the clock. A
 // file that cannot be read keeps its last good rules. Lines that tcpd would
@@ -91,16 +99,21 @@ func (h *HostsAccess) Check(daemon string, peer, local netip.Addr) (allowed bool
 		rules := h.files[fi].rules
 		for i := range rules {
 			r := &rules[i]
-			if !r.daemons.matchDaemon(daemon, local) || !r.clients.matchClient(peer) {
+			m := r.daemons.matchDaemon(daemon, local)
+			if m == matchNo {
 				continue
 			}
-			switch r.verdict {
-			case verdictAllow:
-				return true, r.where
-			case verdictDeny:
-				return false, r.where
+			if m = both(m, r.clients.matchClient(peer)); m == matchNo {
+				continue
 			}
-			return fi == 0, r.where
+			allow := r.verdict == verdictAllow || r.verdict == 0 && fi == 0
+			if m == matchMaybe && allow {
+				// It might not match (by the client's name, which is not
+				// known): the rules after it decide.
+				continue
+			}
+			// It might match: a denial refuses, as it would if it did.
+			return allow, r.where
 		}
 	}
 	return true, ""

@@ -5,13 +5,62 @@ import (
 	"strings"
 )
 
+// match is the answer of a pattern or a list for one client: no, yes, or
+// maybe when it depends on what ginetd does not know: the client's host
+// name (no DNS per connection), its user (no RFC 931 lookup), a netgroup,
+// a file of patterns, or what a malformed pattern meant. HostsAccess.Check
+// takes a rule that maybe matches as not matching when the rule allows and
+// as matching when it denies, so that what ginetd does not know never
+// lets a client past a rule that would have refused it.
+type match int8
+
+const (
+	matchNo match = iota
+	matchYes
+	matchMaybe
+)
+
+// either is the match of "a or b": yes if either is, else maybe if either is.
+func either(a, b match) match {
+	if a == matchYes || b == matchYes {
+		return matchYes
+	}
+	if a == matchMaybe || b == matchMaybe {
+		return matchMaybe
+	}
+	return matchNo
+}
+
+// both is the match of "a and b": no if either is, else maybe if either is.
+func both(a, b match) match {
+	if a == matchNo || b == matchNo {
+		return matchNo
+	}
+	if a == matchMaybe || b == matchMaybe {
+		return matchMaybe
+	}
+	return matchYes
+}
+
+// negate is the match of "not a".
+func negate(a match) match {
+	switch a {
+	case matchYes:
+		return matchNo
+	case matchNo:
+		return matchYes
+	}
+	return matchMaybe
+}
+
 // patKind is the kind of one hosts_access(5) pattern, decided at parse time
 // so that matching is a switch and a compare.
 type patKind uint8
 
 const (
-	patNever   patKind = iota // KNOWN, LOCAL, PARANOID, .domain, @netgroup, /file, host names
-	patAll                    // ALL, and UNKNOWN (no host name is ever known)
+	patNever   patKind = iota // matches nothing: a net with bits outside its mask
+	patMaybe                  // KNOWN, UNKNOWN, LOCAL, PARANOID, host names, .domain, @netgroup, /file, malformed
+	patAll                    // ALL
 	patAddr                   // one address: 10.1.2.3, [2001:db8::1]
 	patMask4                  // IPv4 net/mask or net/len: (addr & mask) == net
 	patPrefix6                // [net]/len
@@ -26,7 +75,8 @@ type pattern struct {
 	net, mask uint32       // patMask4
 	prefix    netip.Prefix // patPrefix6
 	word      string       // patGlob, patWord: lower-cased
-	user      int8         // client "user@host": 0 no user part; 1 user ALL/UNKNOWN; -1 any other user
+	name      bool         // patGlob: could match a host name, so a miss on the address is maybe
+	user      int8         // client "user@host": 0 no user part; 1 user ALL; -1 any other user (maybe)
 	local     *pattern     // daemon "name@host": the host part, matched against the local address
 }
 
@@ -37,71 +87,90 @@ type patList struct {
 	except *patList
 }
 
-func (l *patList) matchClient(peer netip.Addr) bool {
-	hit := false
+func (l *patList) matchClient(peer netip.Addr) match {
+	hit := matchNo
 	for i := range l.pats {
-		if l.pats[i].matchHost(peer) {
-			hit = true
+		if hit = either(hit, l.pats[i].matchHost(peer)); hit == matchYes {
 			break
 		}
 	}
-	if !hit {
-		return false
+	if hit == matchNo || l.except == nil {
+		return hit
 	}
 	// a EXCEPT b EXCEPT c is a EXCEPT (b EXCEPT c).
-	return l.except == nil || !l.except.matchClient(peer)
+	return both(hit, negate(l.except.matchClient(peer)))
 }
 
-func (l *patList) matchDaemon(daemon string, local netip.Addr) bool {
-	hit := false
+func (l *patList) matchDaemon(daemon string, local netip.Addr) match {
+	hit := matchNo
 	for i := range l.pats {
-		if l.pats[i].matchDaemon(daemon, local) {
-			hit = true
+		if hit = either(hit, l.pats[i].matchDaemon(daemon, local)); hit == matchYes {
 			break
 		}
 	}
-	if !hit {
-		return false
+	if hit == matchNo || l.except == nil {
+		return hit
 	}
-	return l.except == nil || !l.except.matchDaemon(daemon, local)
+	return both(hit, negate(l.except.matchDaemon(daemon, local)))
 }
 
 // matchHost matches a client (or daemon@host) pattern against an address.
-func (p *pattern) matchHost(a netip.Addr) bool {
+func (p *pattern) matchHost(a netip.Addr) match {
+	m := p.matchAddr(a)
 	if p.user < 0 {
-		return false // the user name is never known: no RFC 931 lookup
+		return both(m, matchMaybe) // the user name is never known: no RFC 931 lookup
 	}
+	return m
+}
+
+func (p *pattern) matchAddr(a netip.Addr) match {
 	switch p.kind {
+	case patMaybe:
+		return matchMaybe
 	case patAll:
-		return true
+		return matchYes
 	case patAddr:
-		return a == p.addr
+		return is(a == p.addr)
 	case patMask4:
 		if !a.Is4() {
-			return false
+			return matchNo
 		}
 		b := a.As4()
 		v := uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
-		return v&p.mask == p.net
+		return is(v&p.mask == p.net)
 	case patPrefix6:
-		return a.Is6() && p.prefix.Contains(a)
+		return is(a.Is6() && p.prefix.Contains(a))
 	case patGlob:
-		if !a.IsValid() {
-			return false
-		}
 		var buf [64]byte
-		return globMatch(p.word, a.AppendTo(buf[:0]))
+		if a.IsValid() && globMatch(p.word, a.AppendTo(buf[:0])) {
+			return matchYes
+		}
+		if p.name {
+			return matchMaybe
+		}
 	}
-	return false
+	return matchNo
+}
+
+func is(b bool) match {
+	if b {
+		return matchYes
+	}
+	return matchNo
 }
 
 // matchDaemon matches a daemon-list pattern: the daemon name as tcpd's
 // string_match compares it (case-insensitive, ".suffix", "prefix.", globs),
 // and for "name@host" also the server's local address.
-func (p *pattern) matchDaemon(daemon string, local netip.Addr) bool {
-	if p.local != nil && !p.local.matchHost(local) {
-		return false
+func (p *pattern) matchDaemon(daemon string, local netip.Addr) match {
+	m := is(p.matchDaemonName(daemon))
+	if p.local != nil && m != matchNo {
+		m = both(m, p.local.matchHost(local))
 	}
+	return m
+}
+
+func (p *pattern) matchDaemonName(daemon string) bool {
 	switch p.kind {
 	case patAll:
 		return true

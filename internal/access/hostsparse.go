@@ -155,90 +155,85 @@ func parseDaemonPat(pos config.Pos, tok string, probs *config.Problems) pattern 
 	return p
 }
 
-// parseClientPat compiles a client pattern for a client whose host name is
-// unknown (ginetd does no DNS), as tcpd's host_match treats it.
+// maybeNote ends the warning for a pattern that depends on what ginetd
+// does not know (see match).
+const maybeNote = "a rule it might match allows no one by it, and refuses if it denies"
+
+// parseClientPat compiles a client pattern as tcpd's host_match reads it,
+// for a client whose host name and user ginetd does not know (no DNS, no
+// RFC 931): what depends on them is patMaybe, or a patGlob with name set.
 func parseClientPat(pos config.Pos, tok string, probs *config.Problems) pattern {
+	maybe := pattern{kind: patMaybe}
 	if tok == "" {
-		return pattern{kind: patNever} // "user@" or "daemon@" with no host
+		probs.Errorf(pos, "empty host after '@'; "+maybeNote)
+		return maybe // "user@" or "daemon@" with no host
 	}
 	if tok[0] != '@' {
 		if i := strings.IndexByte(tok[1:], '@'); i >= 0 {
 			user := tok[:i+1]
 			p := parseClientPat(pos, tok[i+2:], probs)
 			p.user = -1
-			if stringMatch(user, "unknown") {
+			if strings.EqualFold(user, "ALL") || strings.Trim(user, "*") == "" {
 				p.user = 1
+			} else {
+				probs.Warnf(pos, "%s: ginetd does no RFC 931 (ident) lookup, so the user is never known; %s", tok, maybeNote)
 			}
 			return p
 		}
 	}
-	never := pattern{kind: patNever}
 	switch {
 	case tok[0] == '@':
-		probs.Warnf(pos, "%s: NIS netgroups are not supported; the pattern matches nothing", tok)
-		return never
-	case strings.EqualFold(tok, "KNOWN"), strings.EqualFold(tok, "LOCAL"), strings.EqualFold(tok, "PARANOID"):
-		return never // host names are never known
+		probs.Warnf(pos, "%s: NIS netgroups are not supported; %s", tok, maybeNote)
+		return maybe
+	case strings.EqualFold(tok, "KNOWN"), strings.EqualFold(tok, "UNKNOWN"),
+		strings.EqualFold(tok, "LOCAL"), strings.EqualFold(tok, "PARANOID"):
+		probs.Warnf(pos, "%s: depends on host names, which ginetd does not look up; %s", tok, maybeNote)
+		return maybe
 	case tok[0] == '/':
-		probs.Warnf(pos, "%s: file patterns are not supported; the pattern matches nothing", tok)
-		return never
+		probs.Warnf(pos, "%s: file patterns are not supported; %s", tok, maybeNote)
+		return maybe
 	case tok[0] == '[':
 		return parseBracket(pos, tok, probs)
 	case strings.Contains(tok, "/"):
 		return parseNetMask(pos, tok, probs)
 	}
-	// tcpd: string_match(tok, address) || (NOT_INADDR(tok) && string_match(tok, hostname)),
-	// where the unknown host name is the word "unknown".
-	if notInAddr(tok) && stringMatch(tok, "unknown") {
-		return pattern{kind: patAll}
-	}
+	// tcpd: string_match(tok, address) || (NOT_INADDR(tok) && string_match(tok, hostname)).
 	low := strings.ToLower(tok)
+	name := namePattern(tok)
+	var p pattern
 	switch {
 	case strings.EqualFold(tok, "ALL"):
 		return pattern{kind: patAll}
 	case strings.ContainsAny(tok, "*?"):
-		return pattern{kind: patGlob, word: low}
+		p = pattern{kind: patGlob, word: low, name: name}
 	case tok[0] == '.':
-		return pattern{kind: patGlob, word: "*" + low} // a suffix of the address text
+		p = pattern{kind: patGlob, word: "*" + low, name: name} // a suffix of the address text
 	case tok[len(tok)-1] == '.':
 		if p, ok := octetPrefix(tok); ok {
 			return p
 		}
-		return pattern{kind: patGlob, word: low + "*"}
+		p = pattern{kind: patGlob, word: low + "*", name: name}
+	default:
+		if a, err := netip.ParseAddr(tok); err == nil && a.Is4() {
+			return pattern{kind: patAddr, addr: a}
+		}
+		if !name {
+			return pattern{kind: patNever} // as in tcpd: not an address, and no name can match it
+		}
+		p = maybe
 	}
-	if a, err := netip.ParseAddr(tok); err == nil && a.Is4() {
-		return pattern{kind: patAddr, addr: a}
+	if name {
+		probs.Warnf(pos, "%s: may match by host name, which ginetd does not look up; %s", tok, maybeNote)
 	}
-	if notInAddr(tok) && validHostname(tok) {
-		probs.Warnf(pos, "%s: host names never match: ginetd does no DNS", tok)
-	}
-	return never
+	return p
 }
 
-// notInAddr is tcpd's NOT_INADDR: tok has a byte other than digits, dots and
-// slashes.
-func notInAddr(tok string) bool {
-	return strings.Trim(tok, "0123456789./") != ""
-}
-
-// stringMatch is tcpd's string_match(tok, s) for a lower-case s.
-func stringMatch(tok, s string) bool {
-	switch {
-	case tok == "":
-		return false
-	case tok[0] == '.':
-		n := len(s) - len(tok)
-		return n > 0 && strings.EqualFold(s[n:], tok)
-	case strings.EqualFold(tok, "ALL"):
-		return true
-	case strings.EqualFold(tok, "KNOWN"):
-		return s != "unknown"
-	case tok[len(tok)-1] == '.':
-		return len(s) >= len(tok) && strings.EqualFold(s[:len(tok)], tok)
-	case strings.ContainsAny(tok, "*?"):
-		return globMatch(strings.ToLower(tok), []byte(s))
-	}
-	return strings.EqualFold(tok, s)
+// namePattern reports whether tcpd could match tok against a host name:
+// it has a byte other than digits, dots and wildcards (NOT_INADDR, but a
+// wildcard alone does not make a name: "10.1.*" is an address pattern),
+// and no ':' (an IPv6 address, which no host name matches).
+func namePattern(tok string) bool {
+	return strings.Trim(tok, "0123456789.*?") != "" && !strings.Contains(tok, ":")
 }
 
 // octetPrefix turns "192.168." into 192.168.0.0/16 when every part is a
@@ -264,13 +259,13 @@ func octetPrefix(tok string) (pattern, bool) {
 func parseBracket(pos config.Pos, tok string, probs *config.Problems) pattern {
 	end := strings.IndexByte(tok, ']')
 	if end < 0 {
-		probs.Errorf(pos, "%s: missing ']'", tok)
-		return pattern{}
+		probs.Errorf(pos, "%s: missing ']'; %s", tok, maybeNote)
+		return pattern{kind: patMaybe}
 	}
 	a, err := netip.ParseAddr(tok[1:end])
 	if err != nil || !a.Is6() || a.Zone() != "" {
-		probs.Errorf(pos, "%s: bad IPv6 address", tok)
-		return pattern{}
+		probs.Errorf(pos, "%s: bad IPv6 address; %s", tok, maybeNote)
+		return pattern{kind: patMaybe}
 	}
 	rest := tok[end+1:]
 	if rest == "" {
@@ -278,8 +273,8 @@ func parseBracket(pos config.Pos, tok string, probs *config.Problems) pattern {
 	}
 	n, err := strconv.Atoi(strings.TrimPrefix(rest, "/"))
 	if rest[0] != '/' || err != nil || n < 0 || n > 128 {
-		probs.Errorf(pos, "%s: bad IPv6 prefix length", tok)
-		return pattern{}
+		probs.Errorf(pos, "%s: bad IPv6 prefix length; %s", tok, maybeNote)
+		return pattern{kind: patMaybe}
 	}
 	return pattern{kind: patPrefix6, prefix: netip.PrefixFrom(a, n).Masked()}
 }
@@ -290,8 +285,8 @@ func parseNetMask(pos config.Pos, tok string, probs *config.Problems) pattern {
 	netS, maskS, _ := strings.Cut(tok, "/")
 	a, err := netip.ParseAddr(netS)
 	if err != nil || !a.Is4() {
-		probs.Errorf(pos, "%s: bad net/mask expression", tok)
-		return pattern{}
+		probs.Errorf(pos, "%s: bad net/mask expression; %s", tok, maybeNote)
+		return pattern{kind: patMaybe}
 	}
 	var mask uint32
 	if m, err := netip.ParseAddr(maskS); err == nil && m.Is4() {
@@ -302,13 +297,13 @@ func parseNetMask(pos config.Pos, tok string, probs *config.Problems) pattern {
 			mask = 0
 		}
 	} else {
-		probs.Errorf(pos, "%s: bad net/mask expression", tok)
-		return pattern{}
+		probs.Errorf(pos, "%s: bad net/mask expression; %s", tok, maybeNote)
+		return pattern{kind: patMaybe}
 	}
 	net := be32(a.As4())
 	if net&^mask != 0 {
 		probs.Warnf(pos, "%s: the net has bits outside the mask; as in tcpd it matches nothing", tok)
-		return pattern{}
+		return pattern{kind: patNever}
 	}
 	return pattern{kind: patMask4, net: net, mask: mask}
 }

@@ -128,14 +128,17 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 }
 
 // policy compiles the service's address and time rules; host names in
-// them are resolved now, never per connection.
+// them are resolved now, never per connection. A no_access token that
+// stands for no address (a name that does not resolve, for whatever
+// reason) is an error, so that the configuration is not used rather
+// than run without a denial it asks for (ginetd.conf(5), no_access).
 func (r *resolver) policy(s *config.Service, probs *config.Problems) bool {
 	if len(s.OnlyFrom) == 0 && len(s.NoAccess) == 0 && len(s.AccessTimes) == 0 && !s.OnlyFromNone {
 		return true
 	}
 	var lateErr error
 	p, ps := access.CompileService(s, func(host string) ([]netip.Addr, error) {
-		ips, err := r.lookupHost(host)
+		ips, err := r.lookupAccessHost(host)
 		if err != nil && r.late(err) && lateErr == nil {
 			lateErr = err
 		}

@@ -27,7 +27,17 @@ type resolver struct {
 	lookupGroup   func(name string) (*user.Group, error)
 	lookupGroupID func(gid string) (*user.Group, error)
 	lookupIP      func(ctx context.Context, host string) ([]netip.Addr, error)
+	// lookupFamily answers for one network, "ip4" or "ip6"; it is used
+	// for the host names of only_from and no_access (lookupAccessHost).
+	lookupFamily func(ctx context.Context, network, host string) ([]netip.Addr, error)
 }
+
+// strict is the resolver of access-list names: a temporary failure (a
+// timeout, SERVFAIL) of any query it makes fails the lookup, where
+// net.DefaultResolver would return what the other queries found (the
+// IPv4 addresses of a name whose AAAA query failed, or the addresses of
+// the name with the next search domain appended).
+var strict = &net.Resolver{StrictErrors: true}
 
 func newResolver(ctx context.Context) *resolver {
 	return &resolver{
@@ -41,6 +51,7 @@ func newResolver(ctx context.Context) *resolver {
 		lookupIP: func(ctx context.Context, host string) ([]netip.Addr, error) {
 			return net.DefaultResolver.LookupNetIP(ctx, "ip", host)
 		},
+		lookupFamily: strict.LookupNetIP,
 	}
 }
 
@@ -136,6 +147,53 @@ func (r *resolver) lookupHost(host string) ([]netip.Addr, error) {
 		return nil, &LookupError{Kind: "host", Name: host, Err: err}
 	}
 	return ips, nil
+}
+
+// lookupAccessHost resolves a host name of only_from or no_access within
+// the load's deadline: the addresses of both families, or an error. Each
+// family is asked on its own, so that no resolver (Go's, or getaddrinfo
+// through cgo) can turn a failed query of one family into a shorter
+// answer: a no_access name that silently lost its IPv6 addresses would
+// let its IPv6 clients in. A family the name has no address of is no
+// error; a name with no address at all is a *LookupError whose NotFound
+// is true, any other failure one whose NotFound is false.
+func (r *resolver) lookupAccessHost(host string) ([]netip.Addr, error) {
+	var addrs []netip.Addr
+	var none error
+	for _, network := range [...]string{"ip4", "ip6"} {
+		ips, err := r.lookupFamily(r.ctx, network, host)
+		switch {
+		case err == nil:
+			addrs = append(addrs, ips...)
+		case noAddress(err):
+			if none == nil {
+				none = err
+			}
+		default:
+			return nil, &LookupError{Kind: "host", Name: host, Err: err}
+		}
+	}
+	if len(addrs) == 0 {
+		if none == nil {
+			none = &net.DNSError{Err: "no address", Name: host, IsNotFound: true}
+		}
+		return nil, &LookupError{Kind: "host", Name: host, Err: none}
+	}
+	return addrs, nil
+}
+
+// noAddress reports whether err says that a name has no address of the
+// family asked for (NXDOMAIN, or no record of that type), rather than
+// that the lookup failed.
+func noAddress(err error) bool {
+	var dns *net.DNSError
+	if errors.As(err, &dns) {
+		return dns.IsNotFound
+	}
+	// net.Resolver's answer when /etc/hosts has the name with addresses
+	// of the other family only.
+	var ae *net.AddrError
+	return errors.As(err, &ae) && ae.Err == "no suitable address found"
 }
 
 // cred resolves a user (name or uid) and optional group (name or gid) to

@@ -3,8 +3,10 @@ package loader
 import (
 	"context"
 	"errors"
+	"net"
 	"net/netip"
 	"os/user"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -80,5 +82,97 @@ func TestLookupDeadline(t *testing.T) {
 	}
 	if _, err := r.cred("other", ""); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("after the deadline: %v", err)
+	}
+}
+
+// TestAccessHostFamilies: the names of only_from and no_access are looked
+// up per family, and a family whose lookup fails (not one the name merely
+// lacks) fails the whole lookup rather than leave the name with the other
+// family's addresses only.
+func TestAccessHostFamilies(t *testing.T) {
+	v4, v6 := netip.MustParseAddr("192.0.2.7"), netip.MustParseAddr("2001:db8::7")
+	none := &net.DNSError{Err: "no such host", Name: "h", IsNotFound: true}
+	servfail := &net.DNSError{Err: "server misbehaving", Name: "h", IsTemporary: true}
+	timeout := &net.DNSError{Err: "i/o timeout", Name: "h", IsTimeout: true, IsTemporary: true}
+	hostsOnly := &net.AddrError{Err: "no suitable address found", Addr: "h"}
+	type answer struct {
+		addrs []netip.Addr
+		err   error
+	}
+	tests := []struct {
+		name     string
+		ip4, ip6 answer
+		want     []netip.Addr
+		notFound bool // when an error is wanted (want nil)
+	}{
+		{"both", answer{[]netip.Addr{v4}, nil}, answer{[]netip.Addr{v6}, nil}, []netip.Addr{v4, v6}, false},
+		{"no AAAA", answer{[]netip.Addr{v4}, nil}, answer{nil, none}, []netip.Addr{v4}, false},
+		{"no A", answer{nil, none}, answer{[]netip.Addr{v6}, nil}, []netip.Addr{v6}, false},
+		{"hosts file IPv4 only", answer{[]netip.Addr{v4}, nil}, answer{nil, hostsOnly}, []netip.Addr{v4}, false},
+		{"AAAA SERVFAIL", answer{[]netip.Addr{v4}, nil}, answer{nil, servfail}, nil, false},
+		{"A timeout", answer{nil, timeout}, answer{[]netip.Addr{v6}, nil}, nil, false},
+		{"NXDOMAIN", answer{nil, none}, answer{nil, none}, nil, true},
+		{"empty answers", answer{nil, nil}, answer{nil, nil}, nil, true},
+	}
+	for _, tt := range tests {
+		r := newResolver(context.Background())
+		r.lookupFamily = func(_ context.Context, network, host string) ([]netip.Addr, error) {
+			if host != "h" {
+				t.Fatalf("%s: looked up %q", tt.name, host)
+			}
+			switch network {
+			case "ip4":
+				return tt.ip4.addrs, tt.ip4.err
+			case "ip6":
+				return tt.ip6.addrs, tt.ip6.err
+			}
+			t.Fatalf("%s: network %q", tt.name, network)
+			return nil, nil
+		}
+		got, err := r.lookupAccessHost("h")
+		if tt.want != nil {
+			if err != nil || !slices.Equal(got, tt.want) {
+				t.Errorf("%s: got %v, %v; want %v", tt.name, got, err, tt.want)
+			}
+			continue
+		}
+		var le *LookupError
+		if got != nil || !errors.As(err, &le) || le.NotFound() != tt.notFound {
+			t.Errorf("%s: got %v, %v; want a LookupError with NotFound %v", tt.name, got, err, tt.notFound)
+		}
+	}
+}
+
+// TestPolicyNoAccessUnresolved: a no_access name that does not resolve,
+// whether it does not exist or its lookup failed, is an error and the
+// service is not kept; an only_from name that does not resolve is a
+// warning (it only refuses more) and the service is kept.
+func TestPolicyNoAccessUnresolved(t *testing.T) {
+	for _, lookupErr := range []error{
+		&net.DNSError{Err: "no such host", Name: "gone.invalid", IsNotFound: true},
+		&net.DNSError{Err: "server misbehaving", Name: "gone.invalid", IsTemporary: true},
+	} {
+		r := newResolver(context.Background())
+		r.lookupFamily = func(context.Context, string, string) ([]netip.Addr, error) { return nil, lookupErr }
+		s := &config.Service{Pos: config.Pos{File: "x.conf", Line: 4}, Name: "a", Proto: config.TCP4, NoAccess: []string{"10.0.0.1", "gone.invalid"}}
+		var probs config.Problems
+		if r.policy(s, &probs) || s.Policy != nil {
+			t.Errorf("%v: no_access: the service is kept", lookupErr)
+		}
+		if len(probs) != 1 || probs[0].Warning || !strings.HasPrefix(probs[0].Error(), `x.conf:4: no_access: "gone.invalid": cannot resolve host name (`) {
+			t.Errorf("%v: no_access: problems:\n%s", lookupErr, probs.Error())
+		}
+
+		s = &config.Service{Pos: config.Pos{File: "x.conf", Line: 4}, Name: "a", Proto: config.TCP4, OnlyFrom: []string{"10.0.0.1", "gone.invalid"}}
+		probs = nil
+		if !r.policy(s, &probs) || s.Policy == nil {
+			t.Errorf("%v: only_from: the service is not kept", lookupErr)
+		}
+		if len(probs) != 1 || !probs[0].Warning {
+			t.Errorf("%v: only_from: problems:\n%s", lookupErr, probs.Error())
+		}
+		if ok, _ := s.Policy.Allowed(netip.MustParseAddr("10.0.0.2"), time.Now()); ok {
+			t.Errorf("%v: only_from: 10.0.0.2 allowed", lookupErr)
+		}
 	}
 }
