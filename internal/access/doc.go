@@ -32,13 +32,20 @@
 // ginetd does no name lookup per connection. Host names in only_from and
 // no_access are resolved once, by Compile, through the Resolver the caller
 // passes. xinetd's ".domain" form needs a reverse lookup per connection and
-// is not supported: Compile warns and the token matches nothing.
+// is not supported.
 //
-// HostsAccess behaves as tcpd does when a client's host name is unknown
-// (as tcpdmatch shows for a numeric client): ALL and UNKNOWN match every
-// client; KNOWN, LOCAL, PARANOID, ".domain", "@netgroup" and host-name
-// patterns never match; "user@host" patterns see the user as unknown (no
-// RFC 931 lookup). As in tcpd, a name pattern that matches the word
-// "unknown" (e.g. "unknown", "unk*") matches, because tcpd compares it
-// against the placeholder name.
+// # Fail closed
+//
+// What cannot be resolved or is not known never lets a client past a
+// denial. In only_from, a token that stands for no address (a name that
+// does not resolve, a .domain) is a warning and matches nothing: fewer
+// clients get in. In no_access it is an error, and the loader does not use
+// the configuration.
+//
+// HostsAccess knows no client's host name or user. A pattern that depends
+// on one (host names, .domain, KNOWN, UNKNOWN, LOCAL, PARANOID, @netgroup,
+// /file, user@host) or a malformed pattern matches "maybe" (see match): a
+// rule that maybe matches refuses when it denies and is skipped when it
+// allows, the most restrictive of its two possible answers. tcpd, when a
+// client's name lookup fails, lets it past such denials instead.
 package access
