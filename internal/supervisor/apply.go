@@ -76,9 +76,18 @@ func (s *Supervisor) apply(cfg *config.Config) Diff {
 			d.Unbound = append(d.Unbound, c.Label()+": "+svc.lastErr)
 		}
 	}
+	// A cgroup is named after the service's label, which a new service
+	// may have too (one moved to another address): it stays.
+	inUse := make(map[string]bool)
+	for _, svc := range next {
+		for _, dir := range svc.cgroups {
+			inUse[dir] = true
+		}
+	}
 	for key, old := range s.services {
 		if _, ok := next[key]; !ok {
 			d.Removed = append(d.Removed, old.label())
+			old.cgroups = slices.DeleteFunc(old.cgroups, func(dir string) bool { return inUse[dir] })
 			s.closeService(old)
 			s.log.Info("remove", "svc", old.label())
 		}

@@ -87,3 +87,44 @@ func TestTCPMuxHelpDuringReload(t *testing.T) {
 	}
 	<-done
 }
+
+// TestApplyKeepsSharedCgroup: a service that moves to another address
+// keeps its label, hence its cgroup directory; removing the old entry
+// leaves the directory the new one uses. Apply itself creates none: it
+// swaps in what the loader set up (Service.Cgroups).
+func TestApplyKeepsSharedCgroup(t *testing.T) {
+	sup, err := New(Options{Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	go sup.Run()
+	defer sup.Stop()
+	dir := filepath.Join(t.TempDir(), "ginetd-svc_tcp4") // stands for a cgroup the loader set up
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	svc := func(host string) *config.Config {
+		return &config.Config{Services: []*config.Service{{Name: "svc", ID: "svc", SockType: config.Stream,
+			Proto: config.TCP4, Host: host, Builtin: "daytime", Umask: -1, MaxRate: config.NoLimit,
+			CPSRate: config.NoLimit, PidsMax: "5", Cgroups: []string{dir}}}}
+	}
+	if _, err := sup.Apply(svc("127.0.0.1")); err != nil {
+		t.Fatal(err)
+	}
+	d, err := sup.Apply(svc("127.0.0.2"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Added) != 1 || len(d.Removed) != 1 {
+		t.Fatalf("diff %+v, want one added and one removed", d)
+	}
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("the moved service's cgroup was removed with its old entry: %v", err)
+	}
+	if _, err := sup.Apply(&config.Config{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		t.Errorf("the cgroup of a removed service stays (%v)", err)
+	}
+}
