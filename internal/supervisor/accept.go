@@ -37,11 +37,12 @@ func (s *Supervisor) ready(svc *service) {
 // service. It checks the spawn rate before accepting, so that a tripped
 // service leaves the client in the kernel's backlog rather than refusing it.
 func (s *Supervisor) acceptLoop(svc *service) {
-	goroutine := (svc.bi != nil && (svc.bi.Mode == builtin.Goroutine || svc.bi.Mode == builtin.Mux)) ||
-		svc.cfg.Redirect != "" || svc.front()
+	// A connection served off the loop (the netpoller) or on it in the
+	// epoll set (a Loop built-in) is non-blocking from accept4 on; one
+	// answered with one write and closed, or given to a child, is not.
 	flags := unix.SOCK_CLOEXEC
-	if goroutine {
-		flags |= unix.SOCK_NONBLOCK // for the netpoller
+	if (svc.bi != nil && svc.bi.Mode != builtin.Answer) || svc.cfg.Redirect != "" || svc.front() {
+		flags |= unix.SOCK_NONBLOCK
 	}
 	for i := 0; i < acceptBatch && svc.state == Listening; i++ {
 		if s.fdsLow() {

@@ -28,8 +28,9 @@ type inlineConn struct {
 }
 
 // startInline takes an accepted connection of a Loop built-in.
+// The accept loop made fd non-blocking; one from the front door may not be.
 func (s *Supervisor) startInline(svc *service, fd int, peer netip.AddrPort) {
-	if err := unix.SetNonblock(fd, true); err != nil {
+	if err := unix.SetNonblock(fd, true); err != nil { // F_GETFL only when it is
 		unix.Close(fd)
 		return
 	}
