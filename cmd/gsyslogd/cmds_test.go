@@ -44,7 +44,8 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 // one datagram to DEST, a unix socket path or udp:HOST:PORT. With -q
 // payloads are Go quoted strings ("\x00", "\n"). With -size, one more
 // datagram of N bytes ("<13>big: xxx...") is sent; with -count, C of them,
-// numbered ("<13>big: 1 xxx...", "<13>big: 2 xxx...").
+// numbered ("<13>big: 1 xxx...", "<13>big: 2 xxx..."). A datagram that
+// waits 20 s for room fails the command.
 func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 	quoted, size, count := false, 0, 0
 	for len(args) > 0 && strings.HasPrefix(args[0], "-") {
@@ -89,6 +90,9 @@ func cmdSend(ts *testscript.TestScript, neg bool, args []string) {
 			p, err = strconv.Unquote(`"` + p + `"`)
 			ts.Check(err)
 		}
+		// A gsyslogd that stopped reading must fail the script, not
+		// hang it.
+		c.SetWriteDeadline(time.Now().Add(20 * time.Second))
 		_, err := c.Write([]byte(p))
 		ts.Check(err)
 	}
