@@ -8,7 +8,17 @@
 // cgroup v2 is used where /sys/fs/cgroup is the unified hierarchy; on a
 // cgroup v1 host the pids, memory and cpu controllers' own hierarchies are
 // used (pids.max, memory.limit_in_bytes, cpu.cfs_quota_us). Without root or
-// a writable hierarchy, Available says why and services run unlimited.
+// a writable hierarchy, Available says why; Setup fails where a limit
+// cannot be applied, and the loader then leaves the service out
+// (ginetd.conf(5), memory_max).
+//
+// On cgroup v2, ginetd's own group (the base of the services' groups) is
+// read from /proc/self/cgroup once and kept. Controllers can be enabled
+// for child groups only in a group without processes of its own, so the
+// first time one must be, ginetd moves itself, and the processes that
+// share its group, into the leaf ginetd.self beside the services' groups.
+// A ginetd started in that leaf (the new one of an upgrade, ginetd(8))
+// takes its parent as the base, so groups never nest deeper.
 package cgroup
 
 import (
@@ -16,7 +26,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
+	"syscall"
 )
 
 // Limits are a service's resource caps, in cgroup v2 syntax: memory_max
@@ -29,6 +43,17 @@ type Limits struct {
 // Empty reports whether no limit is set.
 func (l Limits) Empty() bool { return l.MemoryMax == "" && l.CPUMax == "" && l.PidsMax == "" }
 
+// Limited reports whether a limit is set to something other than "max"
+// (for cpu_max, a quota other than "max"): only then is there a cap to
+// apply, and a service group to create.
+func (l Limits) Limited() bool {
+	return limited(l.MemoryMax) || limited(l.CPUMax) || limited(l.PidsMax)
+}
+
+func limited(v string) bool {
+	return v != "" && v != "max" && !strings.HasPrefix(v, "max ")
+}
+
 // Root is the cgroup file system; tests may point it elsewhere.
 var Root = "/sys/fs/cgroup"
 
@@ -39,7 +64,9 @@ func Available() error {
 		return errors.New("cgroups need root")
 	}
 	if v2() {
-		return writable(ownV2())
+		mu.Lock()
+		defer mu.Unlock()
+		return writable(baseV2())
 	}
 	for _, c := range []string{"pids", "memory", "cpu"} {
 		if err := writable(filepath.Join(Root, c)); err != nil {
@@ -70,15 +97,42 @@ func writable(dir string) error {
 	return nil
 }
 
-// ownV2 is the directory of ginetd's own cgroup in the v2 hierarchy.
-func ownV2() string {
-	b, _ := os.ReadFile("/proc/self/cgroup")
-	for _, l := range strings.Split(string(b), "\n") {
+// leaf is the group, in its own group, that ginetd moves into on cgroup
+// v2 to enable controllers for the services' groups beside it.
+const leaf = "ginetd.self"
+
+var (
+	mu   sync.Mutex // serializes the v2 base and its subtree_control
+	self struct {
+		root, base string // Root when base was read, and the base
+	}
+)
+
+// baseV2 is the directory under which the services' groups go in the v2
+// hierarchy: ginetd's own group as it was when first asked, or the
+// parent of the leaf ginetd started in. It is read once (per Root), so
+// moving into the leaf changes nothing. The caller holds mu.
+func baseV2() string {
+	if self.base == "" || self.root != Root {
+		b, _ := os.ReadFile("/proc/self/cgroup")
+		self.root, self.base = Root, ownBase(Root, string(b))
+	}
+	return self.base
+}
+
+// ownBase is the base for a /proc/PID/cgroup text: the group of its v2
+// line ("0::PATH") under root, or that group's parent if it is a leaf.
+func ownBase(root, procCgroup string) string {
+	for _, l := range strings.Split(procCgroup, "\n") {
 		if p, ok := strings.CutPrefix(l, "0::"); ok {
-			return filepath.Join(Root, p)
+			dir := filepath.Join(root, p)
+			if filepath.Base(dir) == leaf && dir != root {
+				dir = filepath.Dir(dir)
+			}
+			return dir
 		}
 	}
-	return Root
+	return root
 }
 
 // name makes a service label a directory name.
@@ -87,45 +141,139 @@ func name(svc string) string {
 }
 
 // Setup creates (or updates) the cgroup(s) of service svc with limits l and
-// returns the directories a child must join.
+// returns the directories a child must join. Limits that are all "max"
+// need no group: Setup returns none. An error means that a limit l sets
+// cannot be applied.
 func Setup(svc string, l Limits) ([]string, error) {
+	if !l.Limited() {
+		return nil, nil
+	}
 	if v2() {
 		return setupV2(svc, l)
 	}
 	return setupV1(svc, l)
 }
 
+// knob is a limit's file in cgroup v2 and the controller that has it.
+type knob struct {
+	controller, file string
+	value            func(Limits) string
+}
+
+// knobs are the limits in the order they are written; tests may stand
+// in another controller where this host has none of these in v2.
+var knobs = []knob{
+	{"memory", "memory.max", func(l Limits) string { return l.MemoryMax }},
+	{"cpu", "cpu.max", func(l Limits) string { return l.CPUMax }},
+	{"pids", "pids.max", func(l Limits) string { return l.PidsMax }},
+}
+
 func setupV2(svc string, l Limits) ([]string, error) {
-	base := ownV2()
-	// Controllers can be delegated to children only from a group without
-	// processes of its own: move ginetd into a leaf first if needed.
-	ctl := "+pids +memory +cpu"
-	if err := os.WriteFile(filepath.Join(base, "cgroup.subtree_control"), []byte(ctl), 0); err != nil {
-		leaf := filepath.Join(base, "ginetd")
-		if err := os.MkdirAll(leaf, 0o755); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(leaf, "cgroup.procs"), []byte(fmt.Sprint(os.Getpid())), 0); err != nil {
-			return nil, fmt.Errorf("move ginetd to %s: %w", leaf, err)
-		}
-		if err := os.WriteFile(filepath.Join(base, "cgroup.subtree_control"), []byte(ctl), 0); err != nil {
-			return nil, fmt.Errorf("enable controllers in %s: %w", base, err)
+	mu.Lock()
+	defer mu.Unlock()
+	base := baseV2()
+	var need []string
+	for _, k := range knobs {
+		if limited(k.value(l)) {
+			need = append(need, k.controller)
 		}
 	}
-	dir := filepath.Join(base, name(svc))
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	on, err := enable(base, need)
+	if err != nil {
 		return nil, err
 	}
-	set := map[string]string{"memory.max": l.MemoryMax, "cpu.max": l.CPUMax, "pids.max": l.PidsMax}
-	for file, v := range set {
-		if v == "" {
-			v = "max"
+	dir := filepath.Join(base, name(svc))
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return nil, err
+	}
+	for _, k := range knobs {
+		if !slices.Contains(on, k.controller) {
+			continue // no limit from it: enable made sure
 		}
-		if err := os.WriteFile(filepath.Join(dir, file), []byte(v), 0); err != nil {
-			return nil, fmt.Errorf("%s: %w", file, err)
+		v := k.value(l)
+		if v == "" {
+			v = "max" // a reload that drops a limit lifts it
+		}
+		if err := os.WriteFile(filepath.Join(dir, k.file), []byte(v), 0); err != nil {
+			return nil, fmt.Errorf("%s: %w", k.file, err)
 		}
 	}
 	return []string{dir}, nil
+}
+
+// enable makes sure that the controllers need are enabled for the
+// children of base and returns those that are. A controller the parent
+// of base has not delegated to it is an error. The caller holds mu.
+func enable(base string, need []string) ([]string, error) {
+	on := list(filepath.Join(base, "cgroup.subtree_control"))
+	var missing []string
+	for _, c := range need {
+		if !slices.Contains(on, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) == 0 {
+		return on, nil
+	}
+	avail := list(filepath.Join(base, "cgroup.controllers"))
+	for _, c := range missing {
+		if !slices.Contains(avail, c) {
+			return nil, fmt.Errorf("the %s controller is not available in %s (it has %q): "+
+				"the parent group must enable it in its cgroup.subtree_control, delegating it to ginetd", c, base, strings.Join(avail, " "))
+		}
+	}
+	on = append(on, missing...)
+	ctl := "+" + strings.Join(on, " +")
+	ctlFile := filepath.Join(base, "cgroup.subtree_control")
+	err := os.WriteFile(ctlFile, []byte(ctl), 0)
+	// EBUSY: base has processes (no internal processes in v2, outside
+	// the root). Those that join it meanwhile (a child forked from the
+	// group) are moved at the next try.
+	for try := 0; errors.Is(err, syscall.EBUSY) && try < 3; try++ {
+		if err := intoLeaf(base); err != nil {
+			return nil, err
+		}
+		err = os.WriteFile(ctlFile, []byte(ctl), 0)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("enable %s in %s: %w", strings.Join(missing, ", "), ctlFile, err)
+	}
+	return on, nil
+}
+
+// intoLeaf moves ginetd, then every other process of base (children of
+// services without caps), into base's leaf. The caller holds mu.
+func intoLeaf(base string) error {
+	dir := filepath.Join(base, leaf)
+	if err := os.Mkdir(dir, 0o755); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	procs := filepath.Join(dir, "cgroup.procs")
+	if err := os.WriteFile(procs, []byte(strconv.Itoa(os.Getpid())), 0); err != nil {
+		return fmt.Errorf("move ginetd to %s: %w", dir, err)
+	}
+	b, err := os.ReadFile(filepath.Join(base, "cgroup.procs"))
+	if err != nil {
+		return err
+	}
+	for _, pid := range strings.Fields(string(b)) {
+		err := os.WriteFile(procs, []byte(pid), 0)
+		if err != nil && !errors.Is(err, syscall.ESRCH) { // ESRCH: it has exited
+			return fmt.Errorf("move process %s to %s: %w", pid, dir, err)
+		}
+	}
+	return nil
+}
+
+// list reads a space-separated cgroup file (cgroup.controllers,
+// cgroup.subtree_control); a leading '+' is dropped.
+func list(file string) []string {
+	b, _ := os.ReadFile(file)
+	f := strings.Fields(string(b))
+	for i := range f {
+		f[i] = strings.TrimPrefix(f[i], "+")
+	}
+	return f
 }
 
 func setupV1(svc string, l Limits) ([]string, error) {

@@ -24,13 +24,17 @@ func fakeRoot(t *testing.T, v2 bool) string {
 	Root = root
 	t.Cleanup(func() { Root = old })
 	if v2 {
-		// ownV2 joins Root with the 0:: line of /proc/self/cgroup.
-		base := ownV2()
+		// baseV2 joins Root with the 0:: line of /proc/self/cgroup.
+		mu.Lock()
+		base := baseV2()
+		mu.Unlock()
 		if err := os.MkdirAll(base, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(root, "cgroup.controllers"), []byte("cpu memory pids"), 0o644); err != nil {
-			t.Fatal(err)
+		for _, dir := range []string{root, base} {
+			if err := os.WriteFile(filepath.Join(dir, "cgroup.controllers"), []byte("cpu memory pids"), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		return base
 	}
@@ -71,7 +75,7 @@ func TestSetupV2Files(t *testing.T) {
 	if len(dirs) != 1 || dirs[0] != want {
 		t.Fatalf("dirs %q, want [%s]", dirs, want)
 	}
-	if got := readFile(t, filepath.Join(base, "cgroup.subtree_control")); got != "+pids +memory +cpu" {
+	if got := readFile(t, filepath.Join(base, "cgroup.subtree_control")); got != "+memory +cpu +pids" {
 		t.Errorf("subtree_control %q", got)
 	}
 	for file, v := range map[string]string{"memory.max": "67108864", "cpu.max": "50000 100000", "pids.max": "5"} {
@@ -88,6 +92,10 @@ func TestSetupV2Files(t *testing.T) {
 			t.Errorf("after the reload, %s = %q, want %q", file, got, v)
 		}
 	}
+	// Limits that are all "max" need no group.
+	if dirs, err := Setup("web/tcp4 1.2.3.4:80", Limits{MemoryMax: "max", CPUMax: "max 100000"}); err != nil || dirs != nil {
+		t.Errorf("Setup with only max: %q, %v", dirs, err)
+	}
 	// cgroupfs removes a group with its files; here they must go first.
 	for _, f := range []string{"memory.max", "cpu.max", "pids.max"} {
 		os.Remove(filepath.Join(want, f))
@@ -96,12 +104,65 @@ func TestSetupV2Files(t *testing.T) {
 	gone(t, want)
 }
 
+// TestSetupV2NotDelegated: a limit whose controller ginetd's group does
+// not have (its parent did not delegate it) is an error that says so,
+// and nothing is created or written; a limit whose controller is there
+// is applied, and "max" needs no controller.
+func TestSetupV2NotDelegated(t *testing.T) {
+	base := fakeRoot(t, true)
+	if err := os.WriteFile(filepath.Join(base, "cgroup.controllers"), []byte("memory"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := Setup("web/tcp4", Limits{MemoryMax: "1048576", PidsMax: "5"})
+	if err == nil || !strings.Contains(err.Error(), "the pids controller is not available in "+base) {
+		t.Fatalf("Setup: %q, %v; want the pids controller not available", dirs, err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "ginetd-web_tcp4")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a group for a service whose limit cannot be applied (%v)", err)
+	}
+	if _, err := os.Stat(filepath.Join(base, "cgroup.subtree_control")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("subtree_control written (%v)", err)
+	}
+	dirs, err = Setup("web/tcp4", Limits{MemoryMax: "1048576", PidsMax: "max"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readFile(t, filepath.Join(dirs[0], "memory.max")); got != "1048576" {
+		t.Errorf("memory.max %q", got)
+	}
+	if _, err := os.Stat(filepath.Join(dirs[0], "pids.max")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("pids.max written without the controller (%v)", err)
+	}
+}
+
+// TestOwnBase: the services' groups go under ginetd's own group, or
+// under the parent of the leaf it moved into (an upgraded ginetd starts
+// there); a host without the v2 line (pure v1) has Root.
+func TestOwnBase(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"0::/system.slice/ginetd.service\n", "/r/system.slice/ginetd.service"},
+		{"0::/system.slice/ginetd.service/ginetd.self\n", "/r/system.slice/ginetd.service"},
+		{"12:pids:/x\n0::/\n", "/r"},
+		{"0::/ginetd.self\n", "/r"},
+		{"0::/a/ginetd\n", "/r/a/ginetd"},
+		{"4:memory:/x\n1:cpu:/\n", "/r"},
+	} {
+		if got := ownBase("/r", c.in); got != c.want {
+			t.Errorf("ownBase(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 // TestSetupV1Files: on a v1 host each limit goes to its controller's
 // hierarchy, translated: "max" is -1, cpu_max's "QUOTA PERIOD" goes to
-// two files, and a controller without a limit gets no group.
+// two files, and a controller without a limit gets no group. Limits that
+// are all "max" need no group at all.
 func TestSetupV1Files(t *testing.T) {
 	root := fakeRoot(t, false)
-	dirs, err := Setup("web/tcp4", Limits{MemoryMax: "max", CPUMax: "max 20000"})
+	if dirs, err := Setup("web/tcp4", Limits{MemoryMax: "max", CPUMax: "max 20000"}); err != nil || dirs != nil {
+		t.Fatalf("Setup with only max: %q, %v", dirs, err)
+	}
+	dirs, err := Setup("web/tcp4", Limits{MemoryMax: "max", CPUMax: "10000 20000"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +173,7 @@ func TestSetupV1Files(t *testing.T) {
 	}
 	for path, v := range map[string]string{
 		filepath.Join(mem, "memory.limit_in_bytes"): "-1",
-		filepath.Join(cpu, "cpu.cfs_quota_us"):      "-1",
+		filepath.Join(cpu, "cpu.cfs_quota_us"):      "10000",
 		filepath.Join(cpu, "cpu.cfs_period_us"):     "20000",
 	} {
 		if got := readFile(t, path); got != v {

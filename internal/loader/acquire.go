@@ -15,16 +15,26 @@ import (
 // Apply only swaps them in, as OpenBSD inetd's config() builds each
 // entry before it swaps it in.
 //
-// A file that cannot be opened or a cgroup that cannot be set up is a
-// warning: the service logs to ginetd's log only, or runs without the
-// caps.
+// A file that cannot be opened is a warning: the service logs to
+// ginetd's log only. A cgroup that cannot be set up is a warning too,
+// and leaves the service out of cfg: it does not run without its caps.
 //
 // The caller owns the files: it closes them with Release once cfg is no
 // longer the running configuration, or was never applied. Acquire runs
 // at every start and reload, so a rotated log file is reopened by SIGHUP.
 func Acquire(cfg *config.Config) config.Problems {
 	var probs config.Problems
+	kept := cfg.Services[:0]
 	for _, s := range cfg.Services {
+		l := cgroup.Limits{MemoryMax: s.MemoryMax, CPUMax: s.CPUMax, PidsMax: s.PidsMax}
+		if !l.Empty() {
+			dirs, err := cgroup.Setup(s.Label(), l)
+			if err != nil {
+				probs.Warnf(s.Pos, "%s: memory_max/cpu_max/pids_max cannot be applied: %v; entry skipped", s.Label(), err)
+				continue
+			}
+			s.Cgroups = dirs
+		}
 		if s.LogType != nil && s.LogType.File != "" {
 			f, err := os.OpenFile(s.LogType.File, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644) // close-on-exec, as os opens every file
 			if err != nil {
@@ -33,16 +43,10 @@ func Acquire(cfg *config.Config) config.Problems {
 				s.LogFile = f
 			}
 		}
-		l := cgroup.Limits{MemoryMax: s.MemoryMax, CPUMax: s.CPUMax, PidsMax: s.PidsMax}
-		if !l.Empty() {
-			dirs, err := cgroup.Setup(s.Label(), l)
-			if err != nil {
-				probs.Warnf(s.Pos, "%s: cgroup: %v; the service runs without memory_max, cpu_max and pids_max", s.Label(), err)
-			} else {
-				s.Cgroups = dirs
-			}
-		}
+		kept = append(kept, s)
 	}
+	clear(cfg.Services[len(kept):])
+	cfg.Services = kept
 	return probs.Sort()
 }
 

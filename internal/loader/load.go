@@ -119,9 +119,12 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 			return false
 		}
 	}
-	if s.MemoryMax != "" || s.CPUMax != "" || s.PidsMax != "" {
+	// Fail closed: a cap that cannot be applied leaves the service out
+	// rather than run it without (ginetd.conf(5), memory_max).
+	if (cgroup.Limits{MemoryMax: s.MemoryMax, CPUMax: s.CPUMax, PidsMax: s.PidsMax}).Limited() {
 		if err := cgroup.Available(); err != nil {
-			probs.Warnf(s.Pos, "%s: memory_max/cpu_max/pids_max not applied: %v; the service runs without them", s.Label(), err)
+			probs.Warnf(s.Pos, "%s: memory_max/cpu_max/pids_max cannot be applied: %v; entry skipped", s.Label(), err)
+			return false
 		}
 	}
 	return r.policy(s, probs)
