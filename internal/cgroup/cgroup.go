@@ -7,16 +7,17 @@
 //
 // cgroup v2 is used where /sys/fs/cgroup is the unified hierarchy; on a
 // cgroup v1 host the pids, memory and cpu controllers' own hierarchies are
-// used (pids.max, memory.limit_in_bytes, cpu.cfs_quota_us). Without root or
-// a writable hierarchy, Available says why; Setup fails where a limit
-// cannot be applied, and the loader then leaves the service out
-// (ginetd.conf(5), memory_max).
+// used (pids.max, memory.limit_in_bytes, cpu.cfs_quota_us). Available and
+// Applicable say whether limits can be applied here, and if not, why;
+// Setup fails where a limit cannot be applied, and the loader then leaves
+// the service out (ginetd.conf(5), memory_max).
 //
 // On cgroup v2, ginetd's own group (the base of the services' groups) is
 // read from /proc/self/cgroup once and kept. Controllers can be enabled
 // for child groups only in a group without processes of its own, so the
-// first time one must be, ginetd moves itself, and the processes that
-// share its group, into the leaf ginetd.self beside the services' groups.
+// first time one must be, ginetd moves itself, and its descendants that
+// share its group, into the leaf ginetd.self beside the services' groups;
+// a process of another in its group makes that an error.
 // A ginetd started in that leaf (the new one of an upgrade, ginetd(8))
 // takes its parent as the base, so groups never nest deeper.
 package cgroup
@@ -58,7 +59,9 @@ func limited(v string) bool {
 var Root = "/sys/fs/cgroup"
 
 // Available reports whether ginetd can create service cgroups here, and
-// if not, why.
+// if not, why: it needs root and a writable hierarchy. It looks at the
+// hierarchy only, so that `ginetd check` (in a cgroup of its own, a
+// shell's) answers for the daemon too; Applicable says more.
 func Available() error {
 	if os.Geteuid() != 0 {
 		return errors.New("cgroups need root")
@@ -74,6 +77,24 @@ func Available() error {
 		}
 	}
 	return nil
+}
+
+// Applicable reports whether Setup can apply the limits l in this
+// process, and if not, why: Available, and on cgroup v2 what Setup needs
+// of the process's own group: the controllers of l, and, where they must
+// still be enabled there, no processes but its own and its descendants.
+func Applicable(l Limits) error {
+	if err := Available(); err != nil || !v2() {
+		return err
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	base := baseV2()
+	_, missing, err := lacking(base, needs(l))
+	if err != nil || len(missing) == 0 || isRoot(base) {
+		return err
+	}
+	return stranger(base)
 }
 
 func v2() bool {
@@ -172,13 +193,7 @@ func setupV2(svc string, l Limits) ([]string, error) {
 	mu.Lock()
 	defer mu.Unlock()
 	base := baseV2()
-	var need []string
-	for _, k := range knobs {
-		if limited(k.value(l)) {
-			need = append(need, k.controller)
-		}
-	}
-	on, err := enable(base, need)
+	on, err := enable(base, needs(l))
 	if err != nil {
 		return nil, err
 	}
@@ -201,35 +216,54 @@ func setupV2(svc string, l Limits) ([]string, error) {
 	return []string{dir}, nil
 }
 
-// enable makes sure that the controllers need are enabled for the
-// children of base and returns those that are. A controller the parent
-// of base has not delegated to it is an error. The caller holds mu.
-func enable(base string, need []string) ([]string, error) {
-	on := list(filepath.Join(base, "cgroup.subtree_control"))
-	var missing []string
+// needs lists the controllers of the limits l sets.
+func needs(l Limits) []string {
+	var need []string
+	for _, k := range knobs {
+		if limited(k.value(l)) {
+			need = append(need, k.controller)
+		}
+	}
+	return need
+}
+
+// lacking returns the controllers enabled for the children of base, and
+// those of need that are not. A controller the parent of base has not
+// delegated to it is an error.
+func lacking(base string, need []string) (on, missing []string, err error) {
+	on = list(filepath.Join(base, "cgroup.subtree_control"))
 	for _, c := range need {
 		if !slices.Contains(on, c) {
 			missing = append(missing, c)
 		}
 	}
-	if len(missing) == 0 {
-		return on, nil
-	}
 	avail := list(filepath.Join(base, "cgroup.controllers"))
 	for _, c := range missing {
 		if !slices.Contains(avail, c) {
-			return nil, fmt.Errorf("the %s controller is not available in %s (it has %q): "+
+			return nil, nil, fmt.Errorf("the %s controller is not available in %s (its cgroup.controllers: %q): "+
 				"the parent group must enable it in its cgroup.subtree_control, delegating it to ginetd", c, base, strings.Join(avail, " "))
 		}
+	}
+	return on, missing, nil
+}
+
+// enable makes sure that the controllers need are enabled for the
+// children of base and returns those that are. The caller holds mu.
+func enable(base string, need []string) ([]string, error) {
+	on, missing, err := lacking(base, need)
+	if err != nil || len(missing) == 0 {
+		return on, err
 	}
 	on = append(on, missing...)
 	ctl := "+" + strings.Join(on, " +")
 	ctlFile := filepath.Join(base, "cgroup.subtree_control")
-	err := os.WriteFile(ctlFile, []byte(ctl), 0)
+	err = os.WriteFile(ctlFile, []byte(ctl), 0)
 	// EBUSY: base has processes (no internal processes in v2, outside
-	// the root). Those that join it meanwhile (a child forked from the
-	// group) are moved at the next try.
+	// the root). A child forked meanwhile is moved at the next try.
 	for try := 0; errors.Is(err, syscall.EBUSY) && try < 3; try++ {
+		if err := stranger(base); err != nil {
+			return nil, err
+		}
 		if err := intoLeaf(base); err != nil {
 			return nil, err
 		}
@@ -241,7 +275,75 @@ func enable(base string, need []string) ([]string, error) {
 	return on, nil
 }
 
-// intoLeaf moves ginetd, then every other process of base (children of
+// isRoot reports whether dir is the root of the hierarchy, which may
+// have processes and enable controllers both (it has no cgroup.type; the
+// root of a cgroup namespace is not the root).
+func isRoot(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "cgroup.type"))
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// stranger returns an error if base holds a process that is neither
+// ginetd nor one of its descendants: ginetd moves only its own into its
+// leaf, and cannot enable controllers in base while that one is there.
+func stranger(base string) error {
+	b, err := os.ReadFile(filepath.Join(base, "cgroup.procs"))
+	if err != nil {
+		return err
+	}
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		if yes, gone := ours(pid); !yes && !gone {
+			comm, _ := os.ReadFile("/proc/" + f + "/comm")
+			return fmt.Errorf("%s holds process %s (%s), which is not ginetd's: controllers are enabled only in a group without processes, "+
+				"and ginetd moves only itself and its children out of its group; run ginetd in a group of its own", base, f, strings.TrimSpace(string(comm)))
+		}
+	}
+	return nil
+}
+
+// ours reports whether process pid is ginetd or a descendant of it, or
+// has exited.
+func ours(pid int) (yes, gone bool) {
+	self := os.Getpid()
+	for try := 0; try < 3; try++ {
+		p, hops := pid, 0
+		for ; p != self && p > 1 && hops < 64; hops++ {
+			pp, err := parent(p)
+			if err != nil && p == pid {
+				return false, true
+			}
+			if err != nil {
+				break // an ancestor has exited: pid has a new one
+			}
+			p = pp
+		}
+		if p == self {
+			return true, false
+		}
+		if p <= 1 || hops == 64 {
+			return false, false
+		}
+	}
+	return false, false
+}
+
+// parent returns the parent of process pid.
+func parent(pid int) (int, error) {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// pid (comm) state ppid ...; comm may hold spaces and parentheses.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 2 {
+		return 0, fmt.Errorf("/proc/%d/stat: %q", pid, s)
+	}
+	return strconv.Atoi(f[1])
+}
+
+// intoLeaf moves ginetd, then its descendants in base (children of
 // services without caps), into base's leaf. The caller holds mu.
 func intoLeaf(base string) error {
 	dir := filepath.Join(base, leaf)
@@ -256,10 +358,14 @@ func intoLeaf(base string) error {
 	if err != nil {
 		return err
 	}
-	for _, pid := range strings.Fields(string(b)) {
-		err := os.WriteFile(procs, []byte(pid), 0)
+	for _, f := range strings.Fields(string(b)) {
+		pid, _ := strconv.Atoi(f)
+		if yes, _ := ours(pid); !yes {
+			continue
+		}
+		err := os.WriteFile(procs, []byte(f), 0)
 		if err != nil && !errors.Is(err, syscall.ESRCH) { // ESRCH: it has exited
-			return fmt.Errorf("move process %s to %s: %w", pid, dir, err)
+			return fmt.Errorf("move process %s to %s: %w", f, dir, err)
 		}
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -208,7 +209,7 @@ func TestSetupV1Files(t *testing.T) {
 // process in a service's group with pids_max 1 cannot fork; Remove takes
 // the group away once the process has gone, and leaves it while it runs.
 func TestPidsLimitReal(t *testing.T) {
-	if err := Available(); err != nil {
+	if err := Applicable(Limits{PidsMax: "1"}); err != nil {
 		t.Skip(err)
 	}
 	svc := fmt.Sprintf("cgroup-test/tcp4 %d", os.Getpid())
@@ -265,4 +266,43 @@ func TestPidsLimitReal(t *testing.T) {
 	}
 	Remove(dirs)
 	gone(t, dir)
+}
+
+// TestOurs: ginetd moves only itself and its descendants into its leaf;
+// a process that has exited is nobody's.
+func TestOurs(t *testing.T) {
+	// A shell with a child of its own: a child and a grandchild.
+	cmd := exec.Command("/bin/sh", "-c", "sleep 60 & echo $!; wait")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer cmd.Wait()
+	defer cmd.Process.Kill()
+	var grandchild int
+	if _, err := fmt.Fscan(out, &grandchild); err != nil {
+		t.Fatal(err)
+	}
+	defer syscall.Kill(grandchild, syscall.SIGKILL)
+	for _, c := range []struct {
+		what      string
+		pid       int
+		yes, gone bool
+	}{
+		{"ginetd", os.Getpid(), true, false},
+		{"a child", cmd.Process.Pid, true, false},
+		{"a grandchild", grandchild, true, false},
+		{"its parent", os.Getppid(), false, false},
+	} {
+		if yes, gone := ours(c.pid); yes != c.yes || gone != c.gone {
+			t.Errorf("ours(%s) = %v, %v; want %v, %v", c.what, yes, gone, c.yes, c.gone)
+		}
+	}
+	// A pid that is no process (above pid_max's ceiling).
+	if yes, gone := ours(1 << 23); yes || !gone {
+		t.Errorf("ours(no process) = %v, %v; want false, true", yes, gone)
+	}
 }

@@ -41,6 +41,16 @@ func runHelper(t *testing.T, scenario string) {
 	if os.Geteuid() != 0 {
 		t.Skip("mounting cgroup2 needs root")
 	}
+	// One helper at a time on this host: they may enable and disable a
+	// controller in the root group, which is not theirs alone.
+	lock, err := os.OpenFile(filepath.Join(os.TempDir(), "ginetd-cgroup-v2-test.lock"), os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lock.Close()
+	if err := syscall.Flock(int(lock.Fd()), syscall.LOCK_EX); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^$")
@@ -81,6 +91,12 @@ func TestV2Root(t *testing.T) { runHelper(t, "root") }
 // and moves nothing.
 func TestV2NotDelegated(t *testing.T) { runHelper(t, "nodeleg") }
 
+// TestV2Stranger: ginetd's group holds a process that is not ginetd's
+// (as when it is started from a shell as root, in the shell's session
+// group): Available and Setup fail, naming it, and nothing is moved, the
+// other process least of all.
+func TestV2Stranger(t *testing.T) { runHelper(t, "stranger") }
+
 // A helper's failures are collected in errs.
 type findings struct{ errs []string }
 
@@ -116,6 +132,10 @@ func helper(scenario string) int {
 			fmt.Printf("skip: %s\n", skip)
 			os.Exit(0)
 		}
+		if scenario == "root" && !isRoot(Root) {
+			fmt.Printf("skip: %s is the root of a cgroup namespace, not of the hierarchy\n", Root)
+			os.Exit(0)
+		}
 		// The controller must be enabled in the root group for the
 		// groups below it; the helper undoes what it enabled.
 		c := knobs[len(knobs)-1].controller
@@ -138,6 +158,8 @@ func helper(scenario string) int {
 			inRoot(&f, lim, check)
 		case "nodeleg":
 			notDelegated(&f, lim)
+		case "stranger":
+			strangerInGroup(&f, lim)
 		default:
 			f.errorf("no scenario %q", scenario)
 		}
@@ -253,6 +275,9 @@ func placement(f *findings, lim Limits, check [2]string) {
 	// A child of a service without caps, in ginetd's group.
 	other, stop := sleeper(f, "")
 	defer stop()
+	if err := Applicable(lim); err != nil {
+		f.errorf("Applicable: %v", err)
+	}
 
 	svcs := []string{fmt.Sprintf("a/tcp4 %d", os.Getpid()), fmt.Sprintf("b/tcp4 %d", os.Getpid())}
 	var dirs []string
@@ -382,8 +407,11 @@ func notDelegated(f *findings, lim Limits) {
 	}
 	join(f, run, "self")
 	svc := fmt.Sprintf("c/tcp4 %d", os.Getpid())
-	d, err := Setup(svc, lim)
 	want := fmt.Sprintf("the %s controller is not available in %s", knobs[0].controller, run)
+	if err := Applicable(lim); err == nil || !strings.Contains(err.Error(), want) {
+		f.errorf("Applicable: %v; want an error: %s", err, want)
+	}
+	d, err := Setup(svc, lim)
 	if err == nil || !strings.Contains(err.Error(), want) {
 		f.errorf("Setup = %q, %v; want an error: %s", d, err, want)
 	}
@@ -394,5 +422,45 @@ func notDelegated(f *findings, lim Limits) {
 		if _, err := os.Stat(p); err == nil {
 			f.errorf("%s created", p)
 		}
+	}
+}
+
+func strangerInGroup(f *findings, lim Limits) {
+	s, clean := sandbox(f)
+	defer clean()
+	join(f, s, "self")
+	// An orphan: its shell has exited, it is not the helper's descendant.
+	out, err := exec.Command("sh", "-c", "sleep 60 </dev/null >/dev/null 2>&1 & echo $!").Output()
+	if err != nil {
+		f.fatalf("sh: %v", err)
+	}
+	pid := strings.TrimSpace(string(out))
+	n, _ := strconv.Atoi(pid)
+	defer func() {
+		syscall.Kill(n, syscall.SIGKILL)
+		// It leaves the group as it exits.
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			if b, _ := os.ReadFile(filepath.Join(s, "cgroup.procs")); !slices.Contains(strings.Fields(string(b)), pid) {
+				return
+			}
+		}
+		f.errorf("process %s still in %s", pid, s)
+	}()
+	join(f, s, pid)
+	want := fmt.Sprintf("%s holds process %s (sleep), which is not ginetd's", s, pid)
+	if err := Applicable(lim); err == nil || !strings.Contains(err.Error(), want) {
+		f.errorf("Applicable: %v; want an error: %s", err, want)
+	}
+	svc := fmt.Sprintf("d/tcp4 %d", os.Getpid())
+	if d, err := Setup(svc, lim); err == nil || !strings.Contains(err.Error(), want) {
+		f.errorf("Setup = %q, %v; want an error: %s", d, err, want)
+	}
+	for _, p := range []string{"self", pid} {
+		if got := ownGroup(f, p); got != s {
+			f.errorf("process %s moved to %s", p, got)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s, leaf)); err == nil {
+		f.errorf("%s created", filepath.Join(s, leaf))
 	}
 }

@@ -120,7 +120,8 @@ func (r *resolver) resolve(s *config.Service, probs *config.Problems) bool {
 		}
 	}
 	// Fail closed: a cap that cannot be applied leaves the service out
-	// rather than run it without (ginetd.conf(5), memory_max).
+	// rather than run it without (ginetd.conf(5), memory_max). What
+	// ginetd's own cgroup lacks, Acquire finds.
 	if (cgroup.Limits{MemoryMax: s.MemoryMax, CPUMax: s.CPUMax, PidsMax: s.PidsMax}).Limited() {
 		if err := cgroup.Available(); err != nil {
 			probs.Warnf(s.Pos, "%s: memory_max/cpu_max/pids_max cannot be applied: %v; entry skipped", s.Label(), err)
