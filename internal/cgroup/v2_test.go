@@ -57,6 +57,9 @@ func runHelper(t *testing.T, scenario string) {
 	cmd.Env = append(os.Environ(), helperEnv+"="+scenario)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Unshareflags: syscall.CLONE_NEWNS}
 	out, err := cmd.CombinedOutput()
+	if _, ran := err.(*exec.ExitError); err != nil && !ran && ctx.Err() == nil {
+		t.Skipf("cannot start a helper in a mount namespace of its own: %v", err)
+	}
 	s := string(out)
 	if skip, ok := strings.CutPrefix(s, "skip: "); ok {
 		t.Skip(strings.TrimSpace(skip))
@@ -93,7 +96,7 @@ func TestV2NotDelegated(t *testing.T) { runHelper(t, "nodeleg") }
 
 // TestV2Stranger: ginetd's group holds a process that is not ginetd's
 // (as when it is started from a shell as root, in the shell's session
-// group): Available and Setup fail, naming it, and nothing is moved, the
+// group): Applicable and Setup fail, naming it, and nothing is moved, the
 // other process least of all.
 func TestV2Stranger(t *testing.T) { runHelper(t, "stranger") }
 
