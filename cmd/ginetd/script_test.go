@@ -115,6 +115,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"sess":       cmdSess,
 	"unixstream": cmdUnixStream,
 	"reloads":    cmdReloads,
+	"niceplus":   cmdNicePlus,
 }
 
 func TestScripts(t *testing.T) {
@@ -162,6 +163,17 @@ func ownNice(t testscript.T) string {
 		t.Fatal("short /proc/self/stat")
 	}
 	return f[16]
+}
+
+// niceplus VAR INC: set $VAR to $NICE + INC, kept within -20 to 19: the
+// nice value of a child of ginetd whose service says nice = INC, as
+// nice(2) computes it.
+func cmdNicePlus(ts *testscript.TestScript, neg bool, args []string) {
+	scripttest.Args(ts, args, 2, 2, "niceplus VAR INC")
+	own, err := strconv.Atoi(ts.Getenv("NICE"))
+	ts.Check(err)
+	inc := scripttest.Int(ts, "niceplus", "INC", args[1], -40, 40)
+	ts.Setenv(args[0], strconv.Itoa(min(max(own+inc, -20), 19)))
 }
 
 // publicCopy copies the test binary to a directory every user can enter,

@@ -33,7 +33,7 @@ type Spec struct {
 // Extra holds the process settings that need the trampoline.
 type Extra struct {
 	Umask      int // -1 = inherit
-	Nice       int
+	Nice       int // added to ginetd's own nice value, as nice(2) does
 	Rlimits    []config.Rlimit
 	NoNewPrivs bool
 	Chroot     string

@@ -179,6 +179,9 @@ func trampoline(args []string, client2 int) error {
 		limits  rlimits
 		cgroups dirs
 	)
+	// A nice value belongs to a thread on Linux, and execve keeps the
+	// calling thread's: the one that renices is the one that execs.
+	runtime.LockOSThread()
 	fs.Int("errfd", -1, "") // taken by Trampoline
 	nice := fs.Int("nice", 0, "")
 	fs.Var(&umask, "umask", "")
@@ -220,8 +223,8 @@ func trampoline(args []string, client2 int) error {
 		keepNofile = keepNofile || r.res == unix.RLIMIT_NOFILE
 	}
 	if *nice != 0 {
-		if err := unix.Setpriority(unix.PRIO_PROCESS, 0, *nice); err != nil {
-			return fmt.Errorf("setpriority %d: %w", *nice, err)
+		if err := renice(*nice); err != nil {
+			return fmt.Errorf("nice %d: %w", *nice, err)
 		}
 	}
 	if umask.set {
@@ -249,6 +252,20 @@ func trampoline(args []string, client2 int) error {
 		}
 	}
 	return execClean(path, argv, os.Environ(), client2, !keepNofile)
+}
+
+// renice adds inc to this thread's nice value, kept within -20 to 19, as
+// nice(2) does and xinetd's nice attribute uses it (docs/ginetd.conf.5).
+func renice(inc int) error {
+	prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
+		return fmt.Errorf("getpriority: %w", err)
+	}
+	n := min(max(20-prio+inc, -20), 19) // the system call returns 20 - nice
+	if err := unix.Setpriority(unix.PRIO_PROCESS, 0, n); err != nil {
+		return fmt.Errorf("setpriority %d: %w", n, err)
+	}
+	return nil
 }
 
 // execClean execs path as a child of ginetd starts (startstate.go):

@@ -125,7 +125,7 @@
 //	                   given (config.Service.Defaults).
 //	max_load = LOAD    MaxLoad: refuse while the 1-minute load is higher.
 //	deny_time = MINUTES|FOREVER|NEVER   DenyTime for SENSOR (FOREVER: -1).
-//	nice = N           Nice, -20 to 19.
+//	nice = N           Nice, -20 to 19 (added to ginetd's own, as nice(2)).
 //	umask = OOO        Umask, octal (default -1: ginetd's own).
 //	rlimit_as, rlimit_data, rlimit_rss, rlimit_stack, rlimit_files =
 //	                   N[K|M]|UNLIMITED;  rlimit_cpu = SECONDS|UNLIMITED
