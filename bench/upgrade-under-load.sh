@@ -32,7 +32,9 @@
 # Passes (exit 0) when: 0 failed client attempts on every service; every
 # upgrade succeeded (`ginetd upgrade: ok`, or for SIGUSR2 the pid file
 # naming a new live ginetd within 30 s) and its old process exited; 0
-# overlaps by lock and by lifetime; one ginetd left at the end.
+# overlaps by lock and by lifetime; one ginetd left at the end; every
+# `ginetd status` asked meanwhile (every 50 ms) answered; the pid file,
+# read every 10 ms, never missing nor naming a dead process.
 #
 # Knobs: C (8), UPGRADES (10), EVERY (s, 1), SETTLE (s, 1), LIFE (1.3s),
 # UPGRADE_BY (command | signal | alternate), GINETD_BIN, BUILD_DIR
@@ -118,9 +120,10 @@ EOF
 
 GPID=""
 LOADPIDS=()
+POLLPIDS=()
 cleanup() {
 	local p
-	for p in "${LOADPIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${LOADPIDS[@]}" "${POLLPIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in $(pids_of_exe "$GINETD_BIN"); do kill -TERM "$p" 2>/dev/null; done
 }
 trap cleanup EXIT
@@ -160,6 +163,43 @@ lg echo "$C_ECHO" -addr "$HOST:$P_ECHO" -payload "hello upgrade" -verify-echo
 lg wait-tcp "$C_WTCP" -addr "$HOST:$P_WTCP" -min-bytes 5
 lg wait-udp "$C_WUDP" -addr "$HOST:$P_WUDP" -proto udp -min-bytes 5
 
+# Meanwhile, what scripts and operators do: `ginetd status` on the control
+# socket (every 50 ms), and the pid file read every 10 ms, which must
+# always name a live ginetd (ginetd(8): neither is ever missing).
+POLL_STOP="$DIR/poll.stop"
+(
+	n=0 bad=0 first=""
+	while [[ ! -e $POLL_STOP ]]; do
+		if ! out=$("$GINETD_BIN" status -control "$CTL" 2>&1); then
+			bad=$((bad + 1))
+			[[ -z "$first" ]] && first=$(tr '\n' ' ' <<<"$out")
+		fi
+		n=$((n + 1))
+		sleep 0.05
+	done
+	echo "requests=$n failed=$bad first=$first" >"$DIR/status-poll.txt"
+) &
+POLLPIDS=($!)
+(
+	n=0 missing=0 dead=0 first=""
+	while [[ ! -e $POLL_STOP ]]; do
+		p=$(pidfile_pid)
+		if [[ -z "$p" ]]; then
+			missing=$((missing + 1))
+		elif [[ "$(readlink "/proc/$p/exe" 2>/dev/null)" != "$GINETD_BIN" ]] || ! alive "$p"; then
+			# Gone since the read? Only if the file still names it.
+			if [[ "$(pidfile_pid)" == "$p" ]]; then
+				dead=$((dead + 1))
+				[[ -z "$first" ]] && first=$p
+			fi
+		fi
+		n=$((n + 1))
+		sleep 0.01
+	done
+	echo "reads=$n missing=$missing dead=$dead first=$first" >"$DIR/pidfile-poll.txt"
+) &
+POLLPIDS+=($!)
+
 # The upgrades, on a fixed schedule from the start of the load.
 t0=$(now_ms)
 OLDPIDS=()
@@ -195,6 +235,9 @@ for ((i = 1; i <= UPGRADES; i++)); do
 done
 lfail=0
 for p in "${LOADPIDS[@]}"; do wait "$p" || lfail=1; done
+touch "$POLL_STOP"
+for p in "${POLLPIDS[@]}"; do wait "$p"; done
+POLLPIDS=()
 LOADPIDS=()
 
 # Every old ginetd gone? (each had up to 30 s to hand over; it is long done)
@@ -232,11 +275,15 @@ awk '$6 != 1 {print "  failed: " $0}' "$DIR/upgrades.txt"
 echo "old ginetd still running after their upgrade: ${#old_left[@]} ${old_left[*]:+(${old_left[*]})}"
 echo "ginetd running before the stop: $(wc -w <<<"$gin_left") ($gin_left), the pid file: ${final:--}"
 echo "wait children killed after the stop: $(wc -w <<<"$left")"
+echo "ginetd status during the run: $(cat "$DIR/status-poll.txt" 2>/dev/null)"
+echo "pid file during the run: $(cat "$DIR/pidfile-poll.txt" 2>/dev/null)"
 echo
 ((upg_fail > 0 || upg_ok != UPGRADES)) && status=1
 ((${#old_left[@]} > 0)) && status=1
 [[ "$(wc -w <<<"$gin_left")" != 1 || " $gin_left" != *" $final "* ]] && status=1
 [[ $lfail != 0 ]] && status=1
+grep -q ' failed=0 ' "$DIR/status-poll.txt" 2>/dev/null || status=1
+grep -q ' missing=0 dead=0 ' "$DIR/pidfile-poll.txt" 2>/dev/null || status=1
 warn=$(grep -cE 'level=(WARN|ERROR)' "$DIR/ginetd.log")
 echo "ginetd warnings and errors logged: $warn (by event: $(grep -E 'level=(WARN|ERROR)' "$DIR/ginetd.log" | grep -o 'msg=[^ ]*' | sort | uniq -c | awk '{printf "%s %s; ", $2, $1}'))"
 if [[ $status == 0 ]]; then
