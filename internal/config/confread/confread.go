@@ -13,10 +13,12 @@
 // beyond it.
 //
 // A file being written is not read half-way (ginetd.conf(5), Reading
-// files): not while a process has it open for writing (see writing), read
-// again when its status (size, times, inode) changes while it is read,
-// and read again when it changed less than Settle ago, once it has been
-// left alone that long; all for at most MaxWait.
+// files): not while a process has it open for writing, and read again
+// when its status (size, times, inode) changes while it is read; all for
+// at most MaxWait. A file is read under a read lease (see takeLease),
+// which no writer can open it during; where no lease can be had, a file
+// that changed less than Settle ago is read again once it has been left
+// alone that long.
 //
 // A Reader reads a configuration file and the files it includes, with one
 // include-cycle detection (symbolic links resolved), one depth limit and
@@ -55,11 +57,13 @@ const MaxConfig = 16 << 20
 // while it is read can hide a cycle).
 const MaxDepth = 32
 
-// Settle and MaxWait say when a file is taken to be written whole: once
-// its status has not changed for Settle, as its change time (ctime) says
-// or as seen across a wait of that long; a file still changing after
-// MaxWait is read as it is then, with a warning, or refused if it changed
-// during that last read.
+// Settle and MaxWait say when a file that could not be read under a lease
+// is taken to be written whole: once its status has not changed for
+// Settle, as its change time (ctime) says or as seen across a wait of that
+// long. A file still open for writing, or changing, after MaxWait is read
+// as it is then, with a warning, or refused if it was open for writing or
+// changed during that last read. A file open for writing is looked at
+// again every minWait.
 const (
 	Settle  = 200 * time.Millisecond
 	MaxWait = 2 * time.Second
@@ -90,6 +94,7 @@ type Reader struct {
 
 	now   func() time.Time
 	sleep func(time.Duration)
+	lease func(fs.File) lease
 }
 
 // link is one file in the chain of includes being read.
@@ -100,7 +105,7 @@ type link struct{ id, name string }
 // to the working directory; on fsys, an absolute name "/a/b" is "a/b" and
 // a relative name is resolved against fsys's root.
 func NewReader(fsys fs.FS, probs *config.Problems) *Reader {
-	r := &Reader{fsys: fsys, cwd: ".", probs: probs, now: time.Now, sleep: time.Sleep}
+	r := &Reader{fsys: fsys, cwd: ".", probs: probs, now: time.Now, sleep: time.Sleep, lease: takeLease}
 	if fsys == nil {
 		r.fsys = osFS{}
 		r.cwd = ""
@@ -224,8 +229,10 @@ func (r *Reader) include(pos config.Pos, name string, parse ParseFunc, skip bool
 	parse(name, src)
 }
 
-// read reads the file name when it has settled: see Settle. Each check
-// takes one clock reading, after the file's status.
+// read reads the file name when no process has it open for writing and
+// its status did not change while it was read; read without a lease, also
+// when it has settled (see Settle). Each check takes one clock reading,
+// after the file's status.
 func (r *Reader) read(name string, limit int64) ([]byte, error) {
 	p, err := r.path(name)
 	if err != nil {
@@ -235,9 +242,14 @@ func (r *Reader) read(name string, limit int64) ([]byte, error) {
 	var seen stamp // the status last seen, since seenAt
 	var seenAt time.Time
 	for try := 0; ; try++ {
-		b, st, whole, err := r.readOnce(p, name, limit)
+		b, st, l, whole, err := r.readOnce(p, name, limit)
 		if err != nil {
 			return nil, err
+		}
+		if whole && l == leased {
+			// Read while no writer had it open: it is as the last
+			// writer left it.
+			return b, nil
 		}
 		now := r.now()
 		if try == 0 {
@@ -258,12 +270,15 @@ func (r *Reader) read(name string, limit int64) ([]byte, error) {
 		if try == 0 || st != seen {
 			seen, seenAt = st, now
 		}
-		// Wait until the change is Settle old, or Settle from now when
-		// its time is in the future or the file changed while read; never
-		// less than minWait, so that a file is read at most
-		// MaxWait/minWait+2 times.
+		// Wait until the writer is gone (look again after minWait), the
+		// change is Settle old, or Settle from now when its time is in the
+		// future or the file changed while read; never less than minWait,
+		// so that a file is opened at most MaxWait/minWait+2 times.
 		d := Settle
-		if whole && age > 0 {
+		switch {
+		case l == writers:
+			d = minWait
+		case whole && age > 0:
 			d = max(Settle-age, minWait)
 		}
 		r.sleep(min(d, MaxWait-waited))
@@ -288,16 +303,17 @@ func stampOf(fi fs.FileInfo) stamp {
 
 // readOnce reads the file at the fs path p. whole says that its status
 // was the same before and after the read (the name then still names the
-// same file); st is its status after.
-func (r *Reader) readOnce(p, name string, limit int64) (b []byte, st stamp, whole bool, err error) {
+// same file); st is its status after; l says whether it was read under a
+// lease. A file open for writing is not read (l is writers).
+func (r *Reader) readOnce(p, name string, limit int64) (b []byte, st stamp, l lease, whole bool, err error) {
 	f, err := r.fsys.Open(p)
 	if err != nil {
-		return nil, st, false, rename(err, name)
+		return nil, st, l, false, rename(err, name)
 	}
-	defer f.Close()
+	defer f.Close() // releases the lease
 	fi, err := f.Stat()
 	if err != nil {
-		return nil, st, false, rename(err, name)
+		return nil, st, l, false, rename(err, name)
 	}
 	switch {
 	case fi.IsDir():
@@ -307,8 +323,10 @@ func (r *Reader) readOnce(p, name string, limit int64) (b []byte, st stamp, whol
 	case fi.Size() > limit:
 		err = ErrTooLarge
 	}
-	if err == nil && writing(f) {
-		return nil, stampOf(fi), false, nil
+	if err == nil {
+		if l = r.lease(f); l == writers {
+			return nil, stampOf(fi), l, false, nil
+		}
 	}
 	if err == nil {
 		b, err = io.ReadAll(io.LimitReader(f, limit+1))
@@ -317,39 +335,55 @@ func (r *Reader) readOnce(p, name string, limit int64) (b []byte, st stamp, whol
 		}
 	}
 	if err != nil {
-		return nil, st, false, rename(err, name)
+		return nil, st, l, false, rename(err, name)
 	}
 	after, err := fs.Stat(r.fsys, p)
 	if err != nil {
 		// Renamed away or removed after the read: read again.
-		return b, stampOf(fi), false, nil
+		return b, stampOf(fi), l, false, nil
 	}
 	st = stampOf(after)
-	return b, st, st == stampOf(fi), nil
+	return b, st, l, st == stampOf(fi), nil
 }
 
-// writing reports whether a process has the file f open for writing. It
-// asks for a read lease (fcntl F_SETLEASE), which Linux refuses while the
-// file is open for writing and which, once held, makes an open for writing
-// wait until f is closed. Where no lease can be had (the file is not the
-// caller's and it lacks CAP_LEASE, a file system without leases, a file
-// that is not an *os.File), it reports false: the file's status alone
-// then says whether it is being written. The lease is released when f is
-// closed; a writer that opens the file meanwhile makes the kernel send
-// SIGIO, which the Go runtime ignores unless asked for.
-func writing(f fs.File) bool {
+// A lease says what takeLease found.
+type lease int
+
+const (
+	noLease lease = iota // none can be had: the file's status alone decides
+	leased               // held: no process has the file open for writing
+	writers              // refused: a process has the file open for writing
+)
+
+// takeLease asks for a read lease on f (fcntl F_SETLEASE), which Linux
+// refuses while any process has the file open for writing (and truncate(2)
+// needs a writable file or breaks the lease), and which, once held, makes
+// an open for writing or a truncate wait until f is closed. A file read
+// under it is whole as its last writer closed it. No lease can be had
+// where the file is not the caller's and it lacks CAP_LEASE, on a file
+// system without leases, or for a file that is not an *os.File. The lease
+// is released when f is closed; a writer that opens the file meanwhile
+// makes the kernel send SIGIO, which the Go runtime ignores unless asked
+// for.
+func takeLease(f fs.File) lease {
 	sc, ok := f.(syscall.Conn)
 	if !ok {
-		return false
+		return noLease
 	}
 	rc, err := sc.SyscallConn()
 	if err != nil {
-		return false
+		return noLease
 	}
 	rc.Control(func(fd uintptr) {
 		_, err = unix.FcntlInt(fd, unix.F_SETLEASE, unix.F_RDLCK)
 	})
-	return err == unix.EAGAIN
+	switch err {
+	case nil:
+		return leased
+	case unix.EAGAIN:
+		return writers
+	}
+	return noLease
 }
 
 // rename makes err a *fs.PathError about name.

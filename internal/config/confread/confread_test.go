@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -327,9 +328,49 @@ func TestSettle(t *testing.T) {
 		}
 	})
 
+	// A file just written and closed is read at once under a lease: no
+	// writer has it open, none can open it while it is read. Without a
+	// lease (here the Reader is told none can be had, as on a file system
+	// without leases; the MapFS cases above have none either, their files
+	// not being *os.File), it is read once it has settled. The fake clock
+	// starts at the file's change time.
+	t.Run("just written", func(t *testing.T) {
+		name := filepath.Join(t.TempDir(), "f")
+		if !canLease(t, name) {
+			t.Skip("no leases on this file system")
+		}
+		if err := os.WriteFile(name, []byte("all"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		fi, err := os.Stat(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctime := time.Unix(fi.Sys().(*syscall.Stat_t).Ctim.Unix())
+		for _, tc := range []struct {
+			name  string
+			lease func(fs.File) lease
+			slept time.Duration
+		}{
+			{"leased", takeLease, 0},
+			{"no lease", func(fs.File) lease { return noLease }, Settle},
+		} {
+			var probs config.Problems
+			r := NewReader(nil, &probs)
+			c := &clock{now: ctime}
+			c.install(r)
+			r.lease = tc.lease
+			b, err := r.ReadFile(name)
+			if string(b) != "all" || err != nil || probs.Error() != "" || c.slept != tc.slept {
+				t.Errorf("%s: read %q, %v, %q after %v, want after %v", tc.name, b, err, probs.Error(), c.slept, tc.slept)
+			}
+		}
+	})
+
 	// A file open for writing is not read until it is closed (where the
-	// file system has leases). The fake clock is an hour ahead of the
-	// file's times, so its status alone says it settled long ago.
+	// file system has leases), and is looked at again every minWait. The
+	// fake clock is an hour ahead of the file's times, so its status alone
+	// says it settled long ago.
 	t.Run("open for writing", func(t *testing.T) {
 		name := filepath.Join(t.TempDir(), "f")
 		if !canLease(t, name) {
@@ -343,7 +384,7 @@ func TestSettle(t *testing.T) {
 		w.WriteString("part")
 		c := &clock{now: time.Now().Add(time.Hour)}
 		c.step = func() {
-			if c.slept >= Settle*2 && w != nil {
+			if c.slept >= 3*minWait && w != nil {
 				w.WriteString(" and the rest")
 				w.Close()
 				w = nil
@@ -353,7 +394,7 @@ func TestSettle(t *testing.T) {
 		r := NewReader(nil, &probs)
 		c.install(r)
 		b, err := r.ReadFile(name)
-		if err != nil || string(b) != "part and the rest" || c.slept != 2*Settle {
+		if err != nil || string(b) != "part and the rest" || c.slept != 3*minWait {
 			t.Errorf("read %q, %v after %v", b, err, c.slept)
 		}
 
@@ -378,4 +419,71 @@ func canLease(t *testing.T, name string) bool {
 	defer f.Close()
 	_, err = unix.FcntlInt(f.Fd(), unix.F_SETLEASE, unix.F_RDLCK)
 	return err == nil
+}
+
+// A file the reader may not take a lease on (not its owner, no
+// CAP_LEASE) is read once it has settled, as where leases are not
+// supported. Run as root, the test runs itself again as nobody on a file
+// of root's, just written; the kernel refuses that lease (EACCES).
+func TestSettleNotOwner(t *testing.T) {
+	if name := os.Getenv("CONFREAD_NOT_OWNER"); name != "" {
+		settleNotOwner(t, name)
+		return
+	}
+	if os.Geteuid() != 0 {
+		t.Skip("needs root, to run as another user")
+	}
+	dir, err := os.MkdirTemp("", "confread")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	// The test binary's own directory is root's alone: run a copy.
+	bin := filepath.Join(dir, "confread.test")
+	exe, err := os.ReadFile(os.Args[0])
+	if err == nil {
+		err = os.WriteFile(bin, exe, 0o755)
+	}
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	name := filepath.Join(dir, "f")
+	if err == nil {
+		err = os.WriteFile(name, []byte("all"), 0o644)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^TestSettleNotOwner$", "-test.v")
+	cmd.Env = append(os.Environ(), "CONFREAD_NOT_OWNER="+name)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	cmd.WaitDelay = 10 * time.Second
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: TestSettleNotOwner") {
+		t.Errorf("as nobody: %v\n%s", err, out)
+	}
+}
+
+func settleNotOwner(t *testing.T, name string) {
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi, err := f.Stat()
+	l := takeLease(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l != noLease {
+		t.Fatalf("lease %d on a file of uid %d as uid %d", l, fi.Sys().(*syscall.Stat_t).Uid, os.Geteuid())
+	}
+	var probs config.Problems
+	r := NewReader(nil, &probs)
+	c := &clock{now: time.Unix(fi.Sys().(*syscall.Stat_t).Ctim.Unix())}
+	c.install(r)
+	b, err := r.ReadFile(name)
+	if string(b) != "all" || err != nil || probs.Error() != "" || c.slept != Settle {
+		t.Errorf("read %q, %v, %q after %v, want after %v", b, err, probs.Error(), c.slept, Settle)
+	}
 }
