@@ -1,6 +1,7 @@
 package supervisor
 
 import (
+	"bytes"
 	"net/netip"
 	"time"
 
@@ -21,7 +22,7 @@ type inlineConn struct {
 	svc     *service
 	peer    netip.AddrPort
 	reply   func(out, in []byte) ([]byte, bool) // the built-in's Reply
-	pending []byte                              // answer bytes the client has not taken yet
+	pending []byte                              // answer bytes the client has not taken yet (nil when all went out)
 	last    time.Time
 	started time.Time
 	closed  bool
@@ -46,7 +47,7 @@ func (s *Supervisor) startInline(svc *service, fd int, peer netip.AddrPort) {
 // inlineEvent handles readiness of an inline connection.
 func (s *Supervisor) inlineEvent(c *inlineConn, events uint32) {
 	if len(c.pending) > 0 {
-		s.inlineWrite(c)
+		s.inlineFlush(c)
 		return
 	}
 	s.inlineRead(c)
@@ -65,22 +66,25 @@ func (s *Supervisor) inlineRead(c *inlineConn) {
 			return
 		}
 		c.last = s.clock.Now()
-		if out, ok := c.reply(c.pending[:0], s.buf[:n]); ok && len(out) > 0 {
-			c.pending = out
-			if !s.inlineWrite(c) {
-				return // waiting for the client to read
-			}
+		out, ok := c.reply(s.out[:0], s.buf[:n])
+		s.out = out
+		if ok && len(out) > 0 && !s.inlineWrite(c, out) {
+			return // waiting for the client to read
 		}
 	}
 }
 
-// inlineWrite writes pending bytes; it reports whether all went out.
-// While some remain, the connection waits for writability instead of
-// reading more (the client's own flow control).
-func (s *Supervisor) inlineWrite(c *inlineConn) bool {
-	for len(c.pending) > 0 {
-		n, err := unix.Write(c.fd, c.pending)
+// inlineWrite writes a reply built in the loop's scratch buffer; it
+// reports whether all went out. What the client does not take now is
+// copied to c.pending, and the connection waits for writability instead
+// of reading more (the client's own flow control): a connection holds
+// memory only while its client is not reading, and at most one reply's
+// remainder (a reply answers one read of at most len(s.buf) bytes).
+func (s *Supervisor) inlineWrite(c *inlineConn, b []byte) bool {
+	for len(b) > 0 {
+		n, err := unix.Write(c.fd, b)
 		if err == unix.EAGAIN {
+			c.pending = bytes.Clone(b)
 			s.p.mod(c.fd, unix.EPOLLOUT)
 			return false
 		}
@@ -91,11 +95,30 @@ func (s *Supervisor) inlineWrite(c *inlineConn) bool {
 			s.inlineClose(c)
 			return false
 		}
+		b = b[n:]
+	}
+	return true
+}
+
+// inlineFlush writes c.pending once the client reads again; when all is
+// out, the pending copy is let go and the connection reads again.
+func (s *Supervisor) inlineFlush(c *inlineConn) {
+	for len(c.pending) > 0 {
+		n, err := unix.Write(c.fd, c.pending)
+		if err == unix.EAGAIN {
+			return
+		}
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			s.inlineClose(c)
+			return
+		}
 		c.pending = c.pending[n:]
 	}
-	c.pending = c.pending[:0]
+	c.pending = nil
 	s.p.mod(c.fd, unix.EPOLLIN)
-	return true
 }
 
 // inlineTimer enforces the idle deadline and max_lifetime.
