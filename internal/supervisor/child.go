@@ -24,6 +24,7 @@ type child struct {
 	// handedOver: the next ginetd of an upgrade watches it and applies
 	// max_lifetime (see Handover); this one only reaps it.
 	handedOver bool
+	lifetime   *timer // max_lifetime's, cancelled when it ends
 }
 
 // spawnConn starts a nowait child on the accepted connection fd and closes
@@ -237,13 +238,13 @@ func (s *Supervisor) limitLifetime(c *child, d, grace time.Duration) {
 	if grace <= 0 {
 		grace = defaultKillGrace
 	}
-	s.after(c.start.Add(d), func() {
+	c.lifetime = s.after(c.start.Add(d), func() {
 		if s.children[c.pid] != c || c.handedOver && s.draining {
 			return // already gone, or the next ginetd's to end
 		}
 		s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "TERM")
 		unix.Kill(-c.pid, unix.SIGTERM)
-		s.after(s.clock.Now().Add(grace), func() {
+		c.lifetime = s.after(s.clock.Now().Add(grace), func() {
 			if s.children[c.pid] == c && !(c.handedOver && s.draining) {
 				s.log.Warn("lifetime", "svc", c.svc.label(), "pid", c.pid, "max", d, "signal", "KILL")
 				unix.Kill(-c.pid, unix.SIGKILL)
@@ -343,6 +344,7 @@ func (s *Supervisor) trampolineReport(c *child) {
 func (s *Supervisor) ended(c *child, st spawn.Status) {
 	s.trampolineReport(c) // its failure before its exit
 	delete(s.children, c.pid)
+	s.cancel(c.lifetime)
 	dur := s.clock.Now().Sub(c.start)
 	s.obs.Exited(c.svc.label(), st, dur)
 	level := slog.LevelInfo

@@ -25,6 +25,7 @@ type inlineConn struct {
 	pending []byte                              // answer bytes the client has not taken yet (nil when all went out)
 	last    time.Time
 	started time.Time
+	timer   *timer // the idle/lifetime deadline, cancelled at close
 	closed  bool
 }
 
@@ -128,7 +129,7 @@ func (s *Supervisor) inlineTimer(c *inlineConn) {
 	if d := c.svc.cfg.MaxLifetime; d > 0 && c.started.Add(d).Before(at) {
 		at = c.started.Add(d)
 	}
-	s.after(at, func() {
+	c.timer = s.after(at, func() {
 		if c.closed {
 			return
 		}
@@ -151,6 +152,7 @@ func (s *Supervisor) inlineClose(c *inlineConn) {
 		return
 	}
 	c.closed = true
+	s.cancel(c.timer)
 	s.unwatchFD(c.fd)
 	unix.Close(c.fd)
 	s.release(c.svc, c.peer.Addr())

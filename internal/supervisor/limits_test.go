@@ -353,3 +353,41 @@ func (e *testEnv) inlineSum(f func(*inlineConn) int) int {
 	}
 	return sum
 }
+
+// TestTimersCancelled: a connection's idle deadline and a child's
+// max_lifetime go with the connection or the child, not at their time:
+// each held its connection or child (and its closure) until then, minutes
+// after its end (the soak's heap grew by the connections of the last
+// idle deadline).
+func TestTimersCancelled(t *testing.T) {
+	e := newTestEnv(t, Options{Idle: time.Hour})
+	quick := programService("quick", "/bin/true")
+	quick.MaxLifetime = time.Hour
+	e.apply(builtinService("echo"), quick)
+
+	for i := 0; i < 20; i++ {
+		c := e.dial("echo")
+		echo(t, c, "x")
+		c.Close()
+		e.await("running echo/tcp4 0")
+	}
+	for i := 0; i < 5; i++ {
+		c := e.dial("quick")
+		e.await("exited quick/tcp4")
+		c.Close()
+	}
+	e.sync()
+	var late int
+	if !e.sup.call(func(s *Supervisor) {
+		for _, tm := range s.timers {
+			if tm.at.Sub(s.clock.Now()) > time.Minute {
+				late++
+			}
+		}
+	}) {
+		t.Fatal("supervisor stopped")
+	}
+	if late != 0 {
+		t.Errorf("%d timers of ended connections and children still queued", late)
+	}
+}

@@ -329,24 +329,46 @@ func (s *Supervisor) unwatchFD(fd int) {
 type timer struct {
 	at time.Time
 	f  func()
+	i  int // index in the heap, -1 once run or cancelled
 }
 
 type timerHeap []*timer
 
 func (h timerHeap) Len() int           { return len(h) }
 func (h timerHeap) Less(i, j int) bool { return h[i].at.Before(h[j].at) }
-func (h timerHeap) Swap(i, j int)      { h[i], h[j] = h[j], h[i] }
-func (h *timerHeap) Push(x any)        { *h = append(*h, x.(*timer)) }
+func (h timerHeap) Swap(i, j int) {
+	h[i], h[j] = h[j], h[i]
+	h[i].i, h[j].i = i, j
+}
+func (h *timerHeap) Push(x any) {
+	t := x.(*timer)
+	t.i = len(*h)
+	*h = append(*h, t)
+}
 func (h *timerHeap) Pop() any {
 	old := *h
 	t := old[len(old)-1]
+	old[len(old)-1] = nil
 	*h = old[:len(old)-1]
+	t.i = -1
 	return t
 }
 
-// after runs f on the loop at time at.
-func (s *Supervisor) after(at time.Time, f func()) {
-	heap.Push(&s.timers, &timer{at: at, f: f})
+// after runs f on the loop at time at. The timer holds f, and what f
+// refers to, until it runs or is cancelled.
+func (s *Supervisor) after(at time.Time, f func()) *timer {
+	t := &timer{at: at, f: f}
+	heap.Push(&s.timers, t)
+	return t
+}
+
+// cancel removes t (nil, run or cancelled: nothing to do), so that what
+// it refers to is not kept until its time: a connection's idle deadline
+// or a child's lifetime may lie minutes after its end.
+func (s *Supervisor) cancel(t *timer) {
+	if t != nil && t.i >= 0 {
+		heap.Remove(&s.timers, t.i)
+	}
 }
 
 func (s *Supervisor) timeout() int {
