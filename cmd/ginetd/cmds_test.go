@@ -312,6 +312,32 @@ func cmdUnixgram(ts *testscript.TestScript, neg bool, args []string) {
 	}()
 }
 
+// unixsend PATH MESSAGE: send MESSAGE as one datagram to the unix
+// datagram socket PATH, waiting (20 s at most) for it to be bound and
+// for room in its queue. A reader that shows MESSAGE has read every
+// datagram queued before it.
+func cmdUnixSend(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("unsupported: ! unixsend")
+	}
+	scripttest.Args(ts, args, 2, 2, "unixsend PATH MESSAGE")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.Dial("unixgram", ts.MkAbs(args[0]))
+		if err == nil {
+			defer c.Close()
+			c.SetWriteDeadline(deadline)
+			_, err = io.WriteString(c, args[1])
+			ts.Check(err)
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("unixsend: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // proxyv2 [-src IP] ADDR CLIENTIP CLIENTPORT: connect, send a binary PROXY
 // protocol v2 header for that client (TCP), and print the reply.
 func cmdProxyV2(ts *testscript.TestScript, neg bool, args []string) {

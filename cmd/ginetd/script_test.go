@@ -87,6 +87,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"procinfo":   cmdProcInfo,
 	"alive":      cmdAlive,
 	"unixgram":   cmdUnixgram,
+	"unixsend":   cmdUnixSend,
 	"groupuser":  cmdGroupUser,
 	"maxload":    cmdMaxLoad,
 	"clockwin":   cmdClockWindow,
