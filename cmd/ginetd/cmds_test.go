@@ -29,6 +29,9 @@ import (
 // The script binds it later, so it is drawn below the kernel's ephemeral
 // range: the ports other tests' clients and port-0 listeners get meanwhile
 // never come from there (one drawn from the range could be taken by then).
+// It stays the script's until the script ends (reservePort): a script of
+// another test process running at the same time, another package's or
+// another checkout's, draws another one.
 func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 	scripttest.Args(ts, args, 1, 1, "freeport VAR")
 	lo, hi := freePortRange()
@@ -44,13 +47,43 @@ func cmdFreePort(ts *testscript.TestScript, neg bool, args []string) {
 		port = l4.Addr().(*net.TCPAddr).Port
 		l6, err := net.Listen("tcp6", fmt.Sprintf("[::1]:%d", port))
 		l4.Close()
-		if err == nil {
-			l6.Close()
-			ts.Setenv(args[0], strconv.Itoa(port))
-			return
+		if err != nil {
+			continue
 		}
+		l6.Close()
+		release, ok := reservePort(port)
+		if !ok {
+			continue
+		}
+		ts.Defer(release)
+		ts.Setenv(args[0], strconv.Itoa(port))
+		return
 	}
 	ts.Fatalf("no free port")
+}
+
+// reservePort takes port for this process until release: an exclusive
+// flock(2) on a file named after it in a directory every test process on
+// the machine shares (the lock goes with the process if it dies). It
+// reports false if another process holds the port. Between freeport and
+// the bind, two scripts that drew the same port would both bind it in
+// turn: one fails, and its clients reach the other's server.
+func reservePort(port int) (release func(), ok bool) {
+	dir := filepath.Join(os.TempDir(), "ginetd-test-ports")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return func() {}, true // no reservation here; the port is free
+	}
+	f, err := os.OpenFile(filepath.Join(dir, strconv.Itoa(port)), os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return func() {}, true
+	}
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		f.Close()
+		return nil, false
+	}
+	// The file is never removed: a process that opened it before the
+	// removal would lock another inode than the next one to create it.
+	return func() { f.Close() }, true
 }
 
 // freePortRange returns the ports [lo, hi) below the ephemeral range
