@@ -107,8 +107,15 @@ func cmdDgReuse(ts *testscript.TestScript, neg bool, args []string) {
 		// the same. Wait for the answer to "two".
 		return strings.Contains(s, "two")
 	})
-	if f := strings.Fields(reply); len(f) != 3 || f[2] != "two" {
+	// Its resends may have queued behind it: they go to the same child.
+	f := strings.Fields(reply)
+	if len(f) < 3 || f[0] != "udp-all" {
 		ts.Fatalf("the new client's datagram was read as %q", reply)
+	}
+	for _, m := range f[2:] {
+		if m != "two" {
+			ts.Fatalf("the new client's datagram was read as %q", reply)
+		}
 	}
 	fmt.Fprintf(ts.Stdout(), "%s\n", reply)
 }
