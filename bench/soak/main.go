@@ -71,7 +71,7 @@ func main() {
 		duration   = flag.Duration("duration", 0, "run this long, then stop (count targets are then not checked)")
 		conns      = flag.Int64("conns", 1_000_000, "target: connections (full mode: run until reached)")
 		reloads    = flag.Int64("reloads", 1000, "target: reloads")
-		upgrades   = flag.Int64("upgrades", 10, "target: binary upgrades")
+		upgrades   = flag.Int64("upgrades", 10, "target: binary upgrades (0: none, one process serves the whole run)")
 		reloadEv   = flag.Duration("reload-every", time.Second, "time between reloads")
 		upgradeEv  = flag.Duration("upgrade-every", 90*time.Second, "time between upgrades")
 		sampleEv   = flag.Duration("sample-every", 30*time.Second, "time between samples")
@@ -321,20 +321,25 @@ func (s *soak) control(args ...string) (string, error) {
 	return strings.TrimSpace(string(out)), err
 }
 
-// lifeLoop reloads every reloadEv and upgrades every upgradeEv (the
-// upgrades stop at their target in a full run) until done.
+// lifeLoop reloads every reloadEv and upgrades every upgradeEv until
+// done; with maxUpgrades 0 (-upgrades 0) it never upgrades: one process
+// serves the whole run.
 func (s *soak) lifeLoop(done chan struct{}, reloadEv, upgradeEv time.Duration, maxUpgrades int64) {
 	rt := time.NewTicker(reloadEv)
-	ut := time.NewTicker(upgradeEv)
 	defer rt.Stop()
-	defer ut.Stop()
+	var upgradeDue <-chan time.Time
+	if maxUpgrades > 0 {
+		ut := time.NewTicker(upgradeEv)
+		defer ut.Stop()
+		upgradeDue = ut.C
+	}
 	for {
 		select {
 		case <-done:
 			return
 		case <-rt.C:
 			s.reload()
-		case <-ut.C:
+		case <-upgradeDue:
 			s.upgrade()
 		}
 	}
@@ -767,7 +772,9 @@ func (s *soak) report(reason string, idle0, end sample, rssRef int64, leftInside
 			s.t.conns.Load(), s.reloads.Load(), s.upgrades.Load())
 		check(s.reloads.Load() > 0 && len(s.reloadErrs) == 0, "reloads applied without error: %d (%d problems)", s.reloads.Load(), len(s.reloadErrs))
 		checkAs("no-socket", len(s.noSocket) == 0, "reloads that found no control socket after an upgrade: %d", len(s.noSocket))
-		check(s.upgrades.Load() > 0 && len(s.upErrs) == 0, "upgrades handed over: %d (%d problems)", s.upgrades.Load(), len(s.upErrs))
+		if wantUpgrades > 0 {
+			check(s.upgrades.Load() > 0 && len(s.upErrs) == 0, "upgrades handed over: %d (%d problems)", s.upgrades.Load(), len(s.upErrs))
+		}
 	}
 	check(s.t.bad.Load() == 0, "failed well-behaved connections: %d", s.t.bad.Load())
 	checkAs("upgrade-cut", s.t.upgradeCut.Load() == 0, "well-behaved connections failed across an upgrade: %d", s.t.upgradeCut.Load())
