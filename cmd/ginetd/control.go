@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"text/tabwriter"
@@ -48,14 +49,29 @@ var controlRequest = control.Request
 type controlHandler struct{ srv *server }
 
 func (h controlHandler) Status() ([]supervisor.ServiceStatus, error) {
-	if succ := h.srv.handedTo.Load(); succ != nil {
-		r, err := h.srv.forward(succ, "status")
-		if err != nil {
-			return nil, err
+	succ := h.srv.handedTo.Load()
+	if succ == nil {
+		st, err := h.srv.sup.Status()
+		if succ = h.raced(err); succ == nil {
+			return st, err
 		}
-		return r.Services, nil
 	}
-	return h.srv.sup.Status()
+	r, err := h.srv.forward(succ, "status")
+	if err != nil {
+		return nil, err
+	}
+	return r.Services, nil
+}
+
+// raced returns the new ginetd when err says this one's loop stopped
+// because it has handed over since the command came: handedTo is set
+// before the loop may stop for a hand-over, so such a command is
+// forwarded, not answered "supervisor stopped".
+func (h controlHandler) raced(err error) *successor {
+	if errors.Is(err, supervisor.ErrStopped) {
+		return h.srv.handedTo.Load()
+	}
+	return nil
 }
 
 func (h controlHandler) Reload() error { return h.do("reload") }
@@ -77,7 +93,11 @@ func (h controlHandler) do(cmd string) error {
 		_, err := h.srv.forward(succ, cmd)
 		return err
 	}
-	return h.srv.request(cmd, true)
+	err := h.srv.request(cmd, true)
+	if succ := h.raced(err); succ != nil {
+		_, err = h.srv.forward(succ, cmd)
+	}
+	return err
 }
 
 func (h controlHandler) Finish(cmd string) {
