@@ -108,6 +108,30 @@ func paths(t *testing.T, f func(t *testing.T)) {
 // (its fds 0, 1 and 2) and returns what it reported.
 func runChild(t *testing.T, spec *Spec) string {
 	t.Helper()
+	if spec.Argv == nil {
+		spec.Argv = []string{"child"}
+	}
+	spec.Env = append(spec.Env, "SPAWNTEST_CHILD=1")
+	out, ch, st := runOnPair(t, spec)
+	if ch.ErrFD >= 0 {
+		msg, _ := ReadFailure(ch.ErrFD)
+		unix.Close(ch.ErrFD)
+		if msg != "" {
+			t.Errorf("trampoline: %s", msg)
+		}
+	}
+	if !st.Success() {
+		t.Fatalf("child: %v; output:\n%s", st, out)
+	}
+	return out
+}
+
+// runOnPair starts spec (the test binary when it names no path) on one end
+// of a socketpair as its fds 0, 1 and 2, and returns what the other end
+// read until the child closed it, the child and its exit status. The
+// error pipe, if any, is the caller's to read and close.
+func runOnPair(t *testing.T, spec *Spec) (string, Child, Status) {
+	t.Helper()
 	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
 	if err != nil {
 		t.Fatal(err)
@@ -115,17 +139,14 @@ func runChild(t *testing.T, spec *Spec) string {
 	// Move the child's end above 2 and away from the lowest free slots,
 	// as an accepted connection is.
 	fd, err := unix.FcntlInt(uintptr(sp[1]), unix.F_DUPFD_CLOEXEC, 20)
+	unix.Close(sp[1])
 	if err != nil {
+		unix.Close(sp[0])
 		t.Fatal(err)
 	}
-	unix.Close(sp[1])
 	if spec.Path == "" {
 		spec.Path, _ = os.Executable()
 	}
-	if spec.Argv == nil {
-		spec.Argv = []string{"child"}
-	}
-	spec.Env = append(spec.Env, "SPAWNTEST_CHILD=1")
 	spec.Files = []int{fd, fd, fd}
 	ch, err := Start(spec)
 	unix.Close(fd)
@@ -140,18 +161,7 @@ func runChild(t *testing.T, spec *Spec) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := waitFor(t, ch)
-	if ch.ErrFD >= 0 {
-		msg, _ := ReadFailure(ch.ErrFD)
-		unix.Close(ch.ErrFD)
-		if msg != "" {
-			t.Errorf("trampoline: %s", msg)
-		}
-	}
-	if !st.Success() {
-		t.Fatalf("child: %v; output:\n%s", st, out)
-	}
-	return string(out)
+	return string(out), ch, waitFor(t, ch)
 }
 
 // nullFD opens /dev/null at fd 20 or above (away from 0–2, as an

@@ -11,7 +11,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -109,32 +108,9 @@ func TestTrampolineFailure(t *testing.T) {
 // it returns what the client read, the exit and the error pipe's message.
 func runFailing(t *testing.T, spec *Spec) (string, Status, string) {
 	t.Helper()
-	sp, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fd, _ := unix.FcntlInt(uintptr(sp[1]), unix.F_DUPFD_CLOEXEC, 20)
-	unix.Close(sp[1])
-	if spec.Path == "" {
-		spec.Path, _ = os.Executable()
-	}
 	spec.Argv = []string{"child"}
 	spec.Env = []string{"SPAWNTEST_CHILD=1"}
-	spec.Files = []int{fd, fd, fd}
-	ch, err := Start(spec)
-	unix.Close(fd)
-	if err != nil {
-		unix.Close(sp[0])
-		t.Fatal(err)
-	}
-	f := os.NewFile(uintptr(sp[0]), "parent")
-	defer f.Close()
-	f.SetReadDeadline(time.Now().Add(10 * time.Second))
-	out, err := io.ReadAll(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := waitFor(t, ch)
+	out, ch, st := runOnPair(t, spec)
 	if ch.ErrFD < 0 {
 		t.Fatal("no error pipe")
 	}
@@ -143,7 +119,7 @@ func runFailing(t *testing.T, spec *Spec) (string, Status, string) {
 	if !done {
 		t.Error("the error pipe is still open after the exit")
 	}
-	return string(out), st, msg
+	return out, st, msg
 }
 
 // The trampoline's arguments are checked: a bad value is an error on
