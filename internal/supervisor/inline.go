@@ -82,21 +82,15 @@ func (s *Supervisor) inlineRead(c *inlineConn) {
 // memory only while its client is not reading, and at most one reply's
 // remainder (a reply answers one read of at most len(s.buf) bytes).
 func (s *Supervisor) inlineWrite(c *inlineConn, b []byte) bool {
-	for len(b) > 0 {
-		n, err := unix.Write(c.fd, b)
-		if err == unix.EAGAIN {
-			c.pending = bytes.Clone(b)
-			s.p.mod(c.fd, unix.EPOLLOUT)
-			return false
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			s.inlineClose(c)
-			return false
-		}
-		b = b[n:]
+	rest, err := writeNonblock(c.fd, b)
+	switch {
+	case err != nil:
+		s.inlineClose(c)
+		return false
+	case len(rest) > 0:
+		c.pending = bytes.Clone(rest)
+		s.p.mod(c.fd, unix.EPOLLOUT)
+		return false
 	}
 	return true
 }
@@ -104,22 +98,34 @@ func (s *Supervisor) inlineWrite(c *inlineConn, b []byte) bool {
 // inlineFlush writes c.pending once the client reads again; when all is
 // out, the pending copy is let go and the connection reads again.
 func (s *Supervisor) inlineFlush(c *inlineConn) {
-	for len(c.pending) > 0 {
-		n, err := unix.Write(c.fd, c.pending)
-		if err == unix.EAGAIN {
-			return
-		}
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			s.inlineClose(c)
-			return
-		}
-		c.pending = c.pending[n:]
+	rest, err := writeNonblock(c.fd, c.pending)
+	switch {
+	case err != nil:
+		s.inlineClose(c)
+	case len(rest) > 0:
+		c.pending = rest
+	default:
+		c.pending = nil
+		s.p.mod(c.fd, unix.EPOLLIN)
 	}
-	c.pending = nil
-	s.p.mod(c.fd, unix.EPOLLIN)
+}
+
+// writeNonblock writes b to the non-blocking fd until it is all out or
+// the socket is full, and returns what is left.
+func writeNonblock(fd int, b []byte) ([]byte, error) {
+	for len(b) > 0 {
+		n, err := unix.Write(fd, b)
+		switch err {
+		case nil:
+			b = b[n:]
+		case unix.EINTR:
+		case unix.EAGAIN:
+			return b, nil
+		default:
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 // inlineTimer enforces the idle deadline and max_lifetime.
