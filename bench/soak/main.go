@@ -408,6 +408,13 @@ func (s *soak) reload() {
 		return
 	}
 	out, err := s.control("reload")
+	// A reload is refused while an upgrade is in progress (ginetd(8)):
+	// the upgrade may still be finishing when the pid file names the new
+	// ginetd. Ask again once it is over.
+	for i := 0; i < 100 && err != nil && strings.Contains(out, "an upgrade is in progress"); i++ {
+		time.Sleep(20 * time.Millisecond)
+		out, err = s.control("reload")
+	}
 	if err != nil {
 		list := &s.reloadErrs
 		if strings.Contains(out, "control socket: dial unix") && strings.Contains(out, "no such file or directory") {
